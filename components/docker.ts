@@ -1,0 +1,92 @@
+/**
+ * Building blocks shared by the service components: a pinned image, a long-lived data volume and
+ * a container with the stack's conventions (loopback ports, labels, memory limit, restart policy).
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Label put on every Docker object, so `docker ps --filter label=…` finds a stack's objects. */
+export const STACK_LABEL = "dev.claude-code-monitoring.stack";
+
+export interface ServiceContainerArgs {
+    /** Docker object name prefix of the stack, e.g. `claude-code-local`. */
+    namePrefix: string;
+    /** Pulumi stack name, stored as a label. */
+    stack: string;
+    /** Service name: the container name suffix and its alias on the stack's network. */
+    service: string;
+    /** Pinned image reference. */
+    image: string;
+    /** Name of the stack's Docker network. */
+    networkName: pulumi.Input<string>;
+    /** Host address published ports bind to. */
+    bindAddress: string;
+    /** Container ports published on the host, with their host ports. */
+    ports: { internal: number; external: number }[];
+    /** Memory limit in MB. */
+    memoryMb: number;
+    /** Files written into the container before it starts (configs); a change replaces the container. */
+    uploads?: { file: string; content: pulumi.Input<string> }[];
+    /** Named volumes mounted into the container. */
+    volumes?: { volumeName: pulumi.Input<string>; containerPath: string }[];
+    envs?: pulumi.Input<pulumi.Input<string>[]>;
+    command?: string[];
+    entrypoints?: string[];
+    /** Docker healthcheck test (exec form); omitted for images with no probe tool. */
+    healthcheck?: { tests: string[]; startPeriod: string; interval?: string; retries?: number };
+    /** Wait for the healthcheck to pass before the create completes. */
+    wait?: boolean;
+}
+
+/** Pulls a pinned image; kept locally on destroy so the next `up` need not pull again. */
+export function pinnedImage(name: string, image: string, parent: pulumi.Resource): docker.RemoteImage {
+    return new docker.RemoteImage(name, { name: image, keepLocally: true }, { parent });
+}
+
+/**
+ * A named volume for data that must outlive containers. With `keep`, `pulumi destroy` leaves it
+ * on the machine, and the next `up` (same name) finds the data again.
+ */
+export function dataVolume(name: string, volumeName: string, stack: string, keep: boolean, parent: pulumi.Resource): docker.Volume {
+    return new docker.Volume(
+        name,
+        { name: volumeName, labels: [{ label: STACK_LABEL, value: stack }] },
+        { parent, retainOnDelete: keep },
+    );
+}
+
+export function serviceContainer(name: string, args: ServiceContainerArgs, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): docker.Container {
+    const image = pinnedImage(`${name}-image`, args.image, parent);
+    return new docker.Container(
+        name,
+        {
+            name: `${args.namePrefix}-${args.service}`,
+            // The image id, not its name: a name makes the provider replace the container on every run.
+            image: image.imageId,
+            networksAdvanced: [{ name: args.networkName, aliases: [args.service] }],
+            ports: args.ports.map((p) => ({ internal: p.internal, external: p.external, ip: args.bindAddress, protocol: "tcp" })),
+            memory: args.memoryMb,
+            restart: "unless-stopped",
+            labels: [{ label: STACK_LABEL, value: args.stack }],
+            ...(args.uploads ? { uploads: args.uploads } : {}),
+            ...(args.volumes ? { volumes: args.volumes } : {}),
+            ...(args.envs ? { envs: args.envs } : {}),
+            ...(args.command ? { command: args.command } : {}),
+            ...(args.entrypoints ? { entrypoints: args.entrypoints } : {}),
+            ...(args.healthcheck
+                ? {
+                      healthcheck: {
+                          tests: args.healthcheck.tests,
+                          interval: args.healthcheck.interval ?? "5s",
+                          timeout: "5s",
+                          retries: args.healthcheck.retries ?? 30,
+                          startPeriod: args.healthcheck.startPeriod,
+                      },
+                  }
+                : {}),
+            ...(args.wait ? { wait: true, waitTimeout: 240 } : {}),
+        },
+        // Fixed names and host ports: the old container must go before its replacement starts.
+        { parent, deleteBeforeReplace: true, dependsOn },
+    );
+}

@@ -1,0 +1,107 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as grafana from "@pulumiverse/grafana";
+import { GRAFANA_DATA_PATH, GRAFANA_ENTRYPOINT, GRAFANA_PORT, GrafanaSettings, grafanaEnvironment } from "../configs/grafana";
+import { HOSTS } from "../configs/prometheus";
+import { dataVolume, serviceContainer } from "./docker";
+
+export interface GrafanaArgs {
+    /** Docker object name prefix of the stack. */
+    namePrefix: string;
+    /** Pulumi stack name. */
+    stack: string;
+    /** Stack network name. */
+    networkName: pulumi.Input<string>;
+    /** Pinned Grafana image (a version the Grafana provider is tested against). */
+    image: string;
+    /** Host address for the published port. */
+    bindAddress: string;
+    /** Host port of the Grafana UI. */
+    port: number;
+    /** Grafana's URL as seen from the machine running Pulumi and the browser. */
+    url: string;
+    /** Memory limit in MB. */
+    memoryMb: number;
+    /** Keep the Grafana database volume on `pulumi destroy`. */
+    keepData: boolean;
+    /** Admin user, anonymous viewer mode and SMTP. */
+    settings: GrafanaSettings;
+    /** SMTP password, if email notifications are configured. */
+    smtpPassword: pulumi.Output<string>;
+    /** Containers Grafana queries; it starts after them. */
+    dependsOn: pulumi.Resource[];
+}
+
+/** Grafana, and a provider that talks to it only once it is healthy. */
+export class Grafana extends pulumi.ComponentResource {
+    readonly container: docker.Container;
+    readonly volume: docker.Volume;
+    readonly provider: grafana.Provider;
+    readonly adminUser: string;
+    /** Secret. */
+    readonly adminPassword: pulumi.Output<string>;
+    readonly url: string;
+
+    constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("claude-code-monitoring:index:Grafana", name, {}, opts);
+        // Generated once per stack and kept in state (encrypted); special characters would need quoting in URLs and shells.
+        const password = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+        this.adminUser = args.settings.grafanaAdminUser;
+        this.adminPassword = pulumi.secret(password.result);
+        this.url = args.url;
+
+        // Grafana's database: users' own dashboards, preferences and alert state live here.
+        this.volume = dataVolume(`${name}-data`, `${args.namePrefix}-grafana-data`, args.stack, args.keepData, this);
+        const envs = pulumi.secret(
+            pulumi
+                .all([this.adminPassword, args.smtpPassword])
+                .apply(([admin, smtp]) => [
+                    ...grafanaEnvironment(args.settings, args.url),
+                    `GF_SECURITY_ADMIN_PASSWORD=${admin}`,
+                    ...(args.settings.smtpHost ? [`GF_SMTP_PASSWORD=${smtp}`] : []),
+                ]),
+        );
+        this.container = serviceContainer(
+            `${name}-container`,
+            {
+                namePrefix: args.namePrefix,
+                stack: args.stack,
+                service: HOSTS.grafana,
+                image: args.image,
+                networkName: args.networkName,
+                bindAddress: args.bindAddress,
+                ports: [{ internal: GRAFANA_PORT, external: args.port }],
+                memoryMb: args.memoryMb,
+                envs,
+                entrypoints: GRAFANA_ENTRYPOINT,
+                volumes: [{ volumeName: this.volume.name, containerPath: GRAFANA_DATA_PATH }],
+                // busybox wget is part of the Alpine-based image.
+                healthcheck: { tests: ["CMD", "wget", "-q", "--spider", `http://localhost:${GRAFANA_PORT}/api/health`], startPeriod: "10s", interval: "2s", retries: 90 },
+                // The provider below must not call Grafana before it answers.
+                wait: true,
+            },
+            this,
+            args.dependsOn,
+        );
+
+        // Explicit provider: its URL comes from config, so the dependency on the container is stated.
+        this.provider = new grafana.Provider(
+            `${name}-provider`,
+            {
+                url: args.url,
+                auth: pulumi.secret(pulumi.interpolate`${this.adminUser}:${this.adminPassword}`),
+                retries: 6,
+            },
+            { parent: this, dependsOn: [this.container] },
+        );
+
+        this.registerOutputs({
+            containerName: this.container.name,
+            volumeName: this.volume.name,
+            url: this.url,
+            adminUser: this.adminUser,
+            adminPassword: this.adminPassword,
+        });
+    }
+}

@@ -1,0 +1,80 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    HOSTS,
+    PROMETHEUS_CONFIG_PATH,
+    PROMETHEUS_DATA_PATH,
+    PROMETHEUS_PORT,
+    PROMETHEUS_RULES_DIR,
+    PrometheusCommandSettings,
+    PrometheusSettings,
+    RuleGroup,
+    buildPrometheusConfig,
+    buildRuleFiles,
+    prometheusCommand,
+} from "../configs/prometheus";
+import { dataVolume, serviceContainer } from "./docker";
+
+export interface PrometheusArgs {
+    /** Docker object name prefix of the stack. */
+    namePrefix: string;
+    /** Pulumi stack name. */
+    stack: string;
+    /** Stack network name. */
+    networkName: pulumi.Input<string>;
+    /** Pinned Prometheus 3.x image. */
+    image: string;
+    /** Host address for the published port. */
+    bindAddress: string;
+    /** Host port of the Prometheus UI and API. */
+    port: number;
+    /** Memory limit in MB. */
+    memoryMb: number;
+    /** Keep the TSDB volume on `pulumi destroy`. */
+    keepData: boolean;
+    /** Scrape interval and retention. */
+    settings: PrometheusSettings & PrometheusCommandSettings;
+    /** Rule groups delivered as rule files. */
+    ruleGroups: RuleGroup[];
+}
+
+/** Prometheus: stores Claude Code metrics scraped from the collector and evaluates recording rules. */
+export class Prometheus extends pulumi.ComponentResource {
+    readonly container: docker.Container;
+    readonly volume: docker.Volume;
+    /** Generated prometheus.yml. */
+    readonly config: string;
+    /** Generated rule files by file name. */
+    readonly ruleFiles: Record<string, string>;
+
+    constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("claude-code-monitoring:index:Prometheus", name, {}, opts);
+        this.config = buildPrometheusConfig(args.settings);
+        this.ruleFiles = buildRuleFiles(args.ruleGroups);
+        // Metrics history: outlives the container and, unless asked otherwise, the stack.
+        this.volume = dataVolume(`${name}-data`, `${args.namePrefix}-prometheus-data`, args.stack, args.keepData, this);
+        this.container = serviceContainer(
+            `${name}-container`,
+            {
+                namePrefix: args.namePrefix,
+                stack: args.stack,
+                service: HOSTS.prometheus,
+                image: args.image,
+                networkName: args.networkName,
+                bindAddress: args.bindAddress,
+                ports: [{ internal: PROMETHEUS_PORT, external: args.port }],
+                memoryMb: args.memoryMb,
+                command: prometheusCommand(args.settings),
+                uploads: [
+                    { file: PROMETHEUS_CONFIG_PATH, content: this.config },
+                    ...Object.entries(this.ruleFiles).map(([file, content]) => ({ file: `${PROMETHEUS_RULES_DIR}/${file}`, content })),
+                ],
+                volumes: [{ volumeName: this.volume.name, containerPath: PROMETHEUS_DATA_PATH }],
+                // promtool ships in the image (busybox and distroless variants alike).
+                healthcheck: { tests: ["CMD", "/bin/promtool", "check", "ready"], startPeriod: "20s" },
+            },
+            this,
+        );
+        this.registerOutputs({ containerName: this.container.name, volumeName: this.volume.name, config: this.config, ruleFiles: this.ruleFiles });
+    }
+}

@@ -1,0 +1,58 @@
+/**
+ * Grafana container settings: environment and the start-up script.
+ */
+import { PlainSettings } from "./settings";
+
+export const GRAFANA_PORT = 3000;
+export const GRAFANA_DATA_PATH = "/var/lib/grafana";
+
+export type GrafanaSettings = Pick<PlainSettings, "grafanaAdminUser" | "grafanaAnonymousViewer" | "smtpHost" | "smtpUser" | "smtpFromAddress">;
+
+/**
+ * Non-secret environment of the Grafana container, as KEY=VALUE strings in a fixed order.
+ * The admin and SMTP passwords are added by the component as secrets.
+ */
+export function grafanaEnvironment(settings: GrafanaSettings, rootUrl: string): string[] {
+    const env: Record<string, string> = {
+        GF_SECURITY_ADMIN_USER: settings.grafanaAdminUser,
+        GF_SERVER_ROOT_URL: rootUrl,
+        GF_USERS_ALLOW_SIGN_UP: "false",
+        GF_AUTH_ANONYMOUS_ENABLED: String(settings.grafanaAnonymousViewer),
+        ...(settings.grafanaAnonymousViewer ? { GF_AUTH_ANONYMOUS_ORG_ROLE: "Viewer" } : {}),
+        // No calls home: usage reporting, update checks, news feed.
+        GF_ANALYTICS_REPORTING_ENABLED: "false",
+        GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+        GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
+        GF_NEWS_NEWS_FEED_ENABLED: "false",
+        // Grafana 13 would otherwise replace its bundled Loki/Prometheus plugins at start-up.
+        GF_PLUGINS_PREINSTALL_AUTO_UPDATE: "false",
+        ...(settings.smtpHost
+            ? {
+                  GF_SMTP_ENABLED: "true",
+                  GF_SMTP_HOST: settings.smtpHost,
+                  GF_SMTP_USER: settings.smtpUser,
+                  GF_SMTP_FROM_ADDRESS: settings.smtpFromAddress,
+                  GF_SMTP_FROM_NAME: "Claude Code monitoring",
+              }
+            : {}),
+    };
+    return Object.entries(env).map(([key, value]) => `${key}=${value}`);
+}
+
+/**
+ * Start-up script (run as the container's entrypoint).
+ *
+ * Grafana applies GF_SECURITY_ADMIN_PASSWORD only when it creates its database. The data volume
+ * outlives containers (and, by default, `pulumi destroy`), so the stack's password is written
+ * into the existing database before every start; on a first start there is no admin yet, the
+ * reset fails harmlessly and Grafana creates the admin from the variable. The password travels
+ * over stdin, never in argv.
+ */
+export const GRAFANA_ENTRYPOINT_SCRIPT = [
+    'printf "%s" "$GF_SECURITY_ADMIN_PASSWORD"',
+    "| grafana cli --homepath /usr/share/grafana --config /etc/grafana/grafana.ini admin reset-admin-password --password-from-stdin >/dev/null 2>&1",
+    "|| echo 'admin password not reset (first start: Grafana creates the admin from GF_SECURITY_ADMIN_PASSWORD)'",
+    "; exec /run.sh",
+].join(" ");
+
+export const GRAFANA_ENTRYPOINT = ["/bin/sh", "-c", GRAFANA_ENTRYPOINT_SCRIPT];

@@ -1,0 +1,327 @@
+/**
+ * Typed stack settings: defaults, parsing and validation.
+ *
+ * Every setting is a flat Pulumi config key declared in Pulumi.yaml with the same default as
+ * `DEFAULTS` below (a test keeps the two in step). Validation collects every problem before any
+ * resource is created, and each message names the setting and how to fix it.
+ */
+
+/** How identity attributes (`user.email`, account ids) are treated before storage. */
+export type PrivacyMode = "hash" | "drop" | "keep";
+export const PRIVACY_MODES: readonly PrivacyMode[] = ["hash", "drop", "keep"];
+
+/** OTLP protocol Claude Code uses to reach the collector. */
+export type ClientProtocol = "grpc" | "http/protobuf";
+export const CLIENT_PROTOCOLS: readonly ClientProtocol[] = ["grpc", "http/protobuf"];
+
+/** Metric temporality Claude Code exports. */
+export type ClientTemporality = "cumulative" | "delta";
+export const CLIENT_TEMPORALITIES: readonly ClientTemporality[] = ["cumulative", "delta"];
+
+/** Plain (non-secret) settings with their defaults. Keys are the Pulumi config keys. */
+export const DEFAULTS = {
+    /** Host address every published port binds to. */
+    bindAddress: "127.0.0.1",
+    grafanaPort: 3000,
+    prometheusPort: 9090,
+    lokiPort: 3100,
+    otlpGrpcPort: 4317,
+    otlpHttpPort: 4318,
+    collectorHealthPort: 13133,
+    collectorImage: "otel/opentelemetry-collector-contrib:0.162.0",
+    prometheusImage: "prom/prometheus:v3.15.0",
+    lokiImage: "grafana/loki:3.7.7",
+    grafanaImage: "grafana/grafana:13.0.1",
+    /** Prometheus keeps samples this long ... */
+    metricsRetentionTime: "90d",
+    /** ... or until the TSDB reaches this size, whichever comes first. */
+    metricsRetentionSize: "10GB",
+    /** Loki deletes log lines older than this (whole days). */
+    logsRetention: "30d",
+    /** How often Prometheus scrapes the collector. */
+    scrapeInterval: "10s",
+    /** How long the collector keeps an idle series (delta state and exported value). */
+    collectorSeriesTtl: "6h",
+    privacyMode: "hash" as PrivacyMode,
+    keepDataOnDestroy: true,
+    collectorMemoryMb: 512,
+    prometheusMemoryMb: 2048,
+    lokiMemoryMb: 1024,
+    grafanaMemoryMb: 512,
+    grafanaAdminUser: "admin",
+    grafanaAnonymousViewer: false,
+    clientProtocol: "grpc" as ClientProtocol,
+    clientTemporality: "cumulative" as ClientTemporality,
+    clientMetricExportIntervalMs: 10000,
+    clientLogsExportIntervalMs: 5000,
+    dailyCostThresholdUsd: 25,
+    alertEmails: [] as string[],
+    smtpHost: "",
+    smtpUser: "",
+    smtpFromAddress: "grafana@localhost",
+};
+
+/** Settings that hold credentials: read as secrets and never echoed in messages. */
+export const SECRET_KEYS = ["smtpPassword", "alertWebhookUrl", "slackWebhookUrl"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export type PlainSettings = typeof DEFAULTS;
+
+/** Everything the program needs, validated. Secrets are kept apart so they can be wrapped. */
+export interface StackSettings extends PlainSettings {
+    secrets: Record<SecretKey, string>;
+}
+
+/** Reads one raw config value (as Pulumi stores it: a string), or undefined when unset. */
+export type ConfigLookup = (key: string) => string | undefined;
+
+export class SettingsError extends Error {
+    constructor(readonly problems: string[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "SettingsError";
+    }
+}
+
+/** Host ports the stack publishes; each must be free and distinct. */
+export const PORT_KEYS = ["grafanaPort", "prometheusPort", "lokiPort", "otlpGrpcPort", "otlpHttpPort", "collectorHealthPort"] as const;
+const IMAGE_KEYS = ["collectorImage", "prometheusImage", "lokiImage", "grafanaImage"] as const;
+const MEMORY_KEYS = ["collectorMemoryMb", "prometheusMemoryMb", "lokiMemoryMb", "grafanaMemoryMb"] as const;
+
+/** Prometheus duration syntax (also used by Loki): units from years down to milliseconds, in order. */
+const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const DURATION_MS = [365 * 86400e3, 7 * 86400e3, 86400e3, 3600e3, 60e3, 1e3, 1];
+
+/** Milliseconds in a Prometheus-style duration such as `90d` or `1h30m`; undefined if unparsable. */
+export function parseDuration(text: string): number | undefined {
+    const m = DURATION.exec(text);
+    if (!m || text === "") return undefined;
+    return m.slice(1).reduce((sum, part, i) => sum + (part ? Number(part) * DURATION_MS[i] : 0), 0);
+}
+
+/** Bytes in a Prometheus size such as `10GB` or `512MB` (powers of 1024, as Prometheus reads them). */
+export function parseSize(text: string): number | undefined {
+    const m = /^(\d+)(B|KB|MB|GB|TB|PB|EB)$/.exec(text);
+    if (!m) return undefined;
+    const power = ["B", "KB", "MB", "GB", "TB", "PB", "EB"].indexOf(m[2]);
+    return Number(m[1]) * 1024 ** power;
+}
+
+/** True for an image reference with an explicit, immutable-looking version (a tag other than latest, or a digest). */
+export function isPinnedImage(ref: string): boolean {
+    if (/@sha256:[0-9a-f]{64}$/.test(ref)) return true;
+    const lastSegment = ref.split("/").pop() ?? "";
+    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
+    return !!tag && tag !== "latest" && /^[\w][\w.-]{0,127}$/.test(tag) && /\d/.test(tag);
+}
+
+function isIPv4(text: string): boolean {
+    const parts = text.split(".");
+    return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+function isHttpUrl(text: string): boolean {
+    try {
+        const url = new URL(text);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+        return false;
+    }
+}
+
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+$/;
+
+/**
+ * Parses and validates every setting. Throws one SettingsError listing every problem, so a user
+ * fixes them all in one go. Nothing here creates resources.
+ */
+export function loadSettings(lookup: ConfigLookup): StackSettings {
+    const problems: string[] = [];
+    const set = (key: string, hint: string) => `${key}: ${hint} (fix: pulumi config set ${key} <value>)`;
+
+    const str = <K extends keyof PlainSettings>(key: K): string => {
+        const raw = lookup(key);
+        return raw === undefined ? String(DEFAULTS[key]) : raw.trim();
+    };
+    const int = (key: keyof PlainSettings, min: number, max: number, what: string): number => {
+        const raw = lookup(key);
+        const fallback = DEFAULTS[key] as number;
+        if (raw === undefined) return fallback;
+        const n = Number(raw.trim());
+        if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) {
+            problems.push(set(key, `"${raw}" is not ${what} (a whole number from ${min} to ${max})`));
+            return fallback;
+        }
+        return n;
+    };
+    const num = (key: keyof PlainSettings, what: string): number => {
+        const raw = lookup(key);
+        const fallback = DEFAULTS[key] as number;
+        if (raw === undefined) return fallback;
+        const n = Number(raw.trim());
+        if (raw.trim() === "" || !Number.isFinite(n) || n <= 0) {
+            problems.push(set(key, `"${raw}" is not ${what} (a number greater than 0)`));
+            return fallback;
+        }
+        return n;
+    };
+    const bool = (key: keyof PlainSettings): boolean => {
+        const raw = lookup(key);
+        if (raw === undefined) return DEFAULTS[key] as boolean;
+        if (raw.trim() === "true") return true;
+        if (raw.trim() === "false") return false;
+        problems.push(set(key, `"${raw}" is not a boolean (use true or false)`));
+        return DEFAULTS[key] as boolean;
+    };
+    const oneOf = <T extends string>(key: keyof PlainSettings, allowed: readonly T[]): T => {
+        const value = str(key);
+        if (!(allowed as readonly string[]).includes(value)) {
+            problems.push(set(key, `unknown value "${value}"; use one of ${allowed.map((a) => `"${a}"`).join(", ")}`));
+            return DEFAULTS[key] as T;
+        }
+        return value as T;
+    };
+    const duration = (key: keyof PlainSettings, minMs: number, extra?: (ms: number) => string | undefined): string => {
+        const value = str(key);
+        const ms = parseDuration(value);
+        if (ms === undefined || ms < minMs) {
+            problems.push(
+                set(key, ms === undefined
+                    ? `"${value}" is not a duration; write it like 90d, 12h or 1h30m (units y w d h m s ms, largest first)`
+                    : `"${value}" is shorter than the minimum of ${formatMs(minMs)}`),
+            );
+            return String(DEFAULTS[key]);
+        }
+        const extraProblem = extra?.(ms);
+        if (extraProblem) {
+            problems.push(set(key, `"${value}" ${extraProblem}`));
+            return String(DEFAULTS[key]);
+        }
+        return value;
+    };
+    const list = (key: keyof PlainSettings): string[] => {
+        const raw = lookup(key);
+        if (raw === undefined || raw.trim() === "") return [...(DEFAULTS[key] as string[])];
+        try {
+            const parsed: unknown = JSON.parse(raw);
+            if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) return parsed.map((x) => x.trim());
+        } catch {
+            // fall through to the message below
+        }
+        problems.push(`${key}: "${raw}" is not a list of strings (fix: pulumi config set --path '${key}[0]' <value>)`);
+        return [];
+    };
+
+    const bindAddress = str("bindAddress");
+    if (!isIPv4(bindAddress)) {
+        problems.push(set("bindAddress", `"${bindAddress}" is not an IPv4 address; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)`));
+    }
+
+    const ports = {} as Record<(typeof PORT_KEYS)[number], number>;
+    for (const key of PORT_KEYS) ports[key] = int(key, 1, 65535, "a TCP port");
+    const byPort = new Map<number, string[]>();
+    for (const key of PORT_KEYS) byPort.set(ports[key], [...(byPort.get(ports[key]) ?? []), key]);
+    for (const [port, keys] of byPort) {
+        if (keys.length > 1) {
+            problems.push(`${keys.join(" and ")}: all set to port ${port}; give each service its own port (fix: pulumi config set ${keys[1]} <free port>)`);
+        }
+    }
+
+    const images = {} as Record<(typeof IMAGE_KEYS)[number], string>;
+    for (const key of IMAGE_KEYS) {
+        images[key] = str(key);
+        if (!isPinnedImage(images[key])) {
+            problems.push(set(key, `"${images[key]}" is not pinned; name an exact version such as ${DEFAULTS[key]} (no :latest, no missing tag)`));
+        }
+    }
+
+    const memory = {} as Record<(typeof MEMORY_KEYS)[number], number>;
+    for (const key of MEMORY_KEYS) memory[key] = int(key, 128, 65536, "a memory limit in MB");
+
+    const metricsRetentionTime = duration("metricsRetentionTime", 3600e3);
+    const metricsRetentionSize = str("metricsRetentionSize");
+    if (parseSize(metricsRetentionSize) === undefined || parseSize(metricsRetentionSize) === 0) {
+        problems.push(set("metricsRetentionSize", `"${metricsRetentionSize}" is not a size; write it like 10GB or 512MB (units B KB MB GB TB PB EB)`));
+    }
+    const logsRetention = duration("logsRetention", 86400e3, (ms) =>
+        ms % 86400e3 === 0 ? undefined : "is not a whole number of days; Loki deletes by 24h index period (use e.g. 30d or 720h)",
+    );
+    const scrapeInterval = duration("scrapeInterval", 1e3, (ms) => (ms > 300e3 ? "is longer than 5m; Prometheus would treat series as stale between scrapes" : undefined));
+    const collectorSeriesTtl = duration("collectorSeriesTtl", 300e3);
+
+    const clientMetricExportIntervalMs = int("clientMetricExportIntervalMs", 1000, 600000, "an export interval in milliseconds");
+    const clientLogsExportIntervalMs = int("clientLogsExportIntervalMs", 1000, 600000, "an export interval in milliseconds");
+
+    const alertEmails = list("alertEmails");
+    for (const email of alertEmails) {
+        if (!EMAIL.test(email)) problems.push(`alertEmails: "${email}" is not an email address (fix: pulumi config set --path 'alertEmails[0]' you@example.com)`);
+    }
+    const smtpHost = str("smtpHost");
+    if (alertEmails.length > 0 && smtpHost === "") {
+        problems.push(set("smtpHost", "is empty but alertEmails is set; Grafana cannot send email without an SMTP server (host:port, e.g. smtp.example.com:587)"));
+    }
+    if (smtpHost !== "" && !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(smtpHost)) {
+        problems.push(set("smtpHost", `"${smtpHost}" is not host:port (e.g. smtp.example.com:587)`));
+    }
+    const smtpFromAddress = str("smtpFromAddress");
+    if (!EMAIL.test(smtpFromAddress)) problems.push(set("smtpFromAddress", `"${smtpFromAddress}" is not an email address`));
+
+    const secrets = Object.fromEntries(SECRET_KEYS.map((key) => [key, (lookup(key) ?? "").trim()])) as Record<SecretKey, string>;
+    for (const key of ["alertWebhookUrl", "slackWebhookUrl"] as const) {
+        // The value is a secret: the message says what is wrong without repeating it.
+        if (secrets[key] !== "" && !isHttpUrl(secrets[key])) {
+            problems.push(`${key}: the value is not an http(s) URL (fix: pulumi config set --secret ${key} https://…)`);
+        }
+    }
+
+    const grafanaAdminUser = str("grafanaAdminUser");
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(grafanaAdminUser)) {
+        problems.push(set("grafanaAdminUser", `"${grafanaAdminUser}" must be 1-64 letters, digits, dots, dashes or underscores`));
+    }
+
+    const settings: StackSettings = {
+        bindAddress,
+        ...ports,
+        ...images,
+        ...memory,
+        metricsRetentionTime,
+        metricsRetentionSize,
+        logsRetention,
+        scrapeInterval,
+        collectorSeriesTtl,
+        privacyMode: oneOf("privacyMode", PRIVACY_MODES),
+        keepDataOnDestroy: bool("keepDataOnDestroy"),
+        grafanaAdminUser,
+        grafanaAnonymousViewer: bool("grafanaAnonymousViewer"),
+        clientProtocol: oneOf("clientProtocol", CLIENT_PROTOCOLS),
+        clientTemporality: oneOf("clientTemporality", CLIENT_TEMPORALITIES),
+        clientMetricExportIntervalMs,
+        clientLogsExportIntervalMs,
+        dailyCostThresholdUsd: num("dailyCostThresholdUsd", "a cost in USD"),
+        alertEmails,
+        smtpHost,
+        smtpUser: str("smtpUser"),
+        smtpFromAddress,
+        secrets,
+    };
+
+    if (problems.length > 0) throw new SettingsError(problems);
+    return settings;
+}
+
+function formatMs(ms: number): string {
+    if (ms % 86400e3 === 0) return `${ms / 86400e3}d`;
+    if (ms % 3600e3 === 0) return `${ms / 3600e3}h`;
+    if (ms % 60e3 === 0) return `${ms / 60e3}m`;
+    return `${ms / 1e3}s`;
+}
+
+/**
+ * Address clients on this machine use to reach a published port. An IP literal, not `localhost`:
+ * Docker publishes on IPv4 only, and `localhost` may resolve to ::1 first (macOS, Node ≥ 17).
+ */
+export function hostForClients(settings: Pick<PlainSettings, "bindAddress">): string {
+    return settings.bindAddress === "0.0.0.0" ? "127.0.0.1" : settings.bindAddress;
+}
