@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+    test: {
+        include: ["test/**/*.test.ts"],
+        // Generous: a test that waits on an unknown Pulumi output should fail, not hang CI.
+        testTimeout: 60000,
+        hookTimeout: 60000,
+        // The JSON report feeds the `N passed, N failed` line that .ci/run prints.
+        reporters: ["default", ["json", { outputFile: ".cache/vitest-report.json" }]],
+    },
+});
