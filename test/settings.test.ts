@@ -1,0 +1,159 @@
+/**
+ * Settings: defaults agree with Pulumi.yaml, and every kind of bad input stops the program with
+ * a message that names the setting and the fix.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { DEFAULTS, SECRET_KEYS, SettingsError, isPinnedImage, loadSettings, parseDuration, parseSize } from "../configs/settings";
+
+const lookup = (config: Record<string, string>) => (key: string) => config[key];
+
+/** The problems reported for a config, or [] when it is valid. */
+function problems(config: Record<string, string>): string[] {
+    try {
+        loadSettings(lookup(config));
+        return [];
+    } catch (e) {
+        if (e instanceof SettingsError) return e.problems;
+        throw e;
+    }
+}
+
+describe("Pulumi.yaml", () => {
+    const project = parse(readFileSync(join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+    const declared: Record<string, { type: string; default: unknown; description?: string; secret?: boolean }> = project.config;
+
+    it("declares every setting the program reads, each with a type, default and description", () => {
+        expect(Object.keys(declared).sort()).toEqual([...Object.keys(DEFAULTS), ...SECRET_KEYS].sort());
+        for (const [key, decl] of Object.entries(declared)) {
+            expect(decl.type, key).toMatch(/^(string|integer|boolean|array)$/);
+            expect(decl, key).toHaveProperty("default");
+            expect(decl.description, key).toMatch(/\S{3,}/);
+        }
+    });
+
+    it("has the same defaults as the program (mocks do not apply Pulumi.yaml defaults)", () => {
+        for (const [key, value] of Object.entries(DEFAULTS)) expect(declared[key].default, key).toEqual(value);
+        for (const key of SECRET_KEYS) expect(declared[key]).toMatchObject({ secret: true, default: "" });
+    });
+
+    it("types match the defaults' types", () => {
+        const typeOf = (v: unknown) => (Array.isArray(v) ? "array" : typeof v === "number" ? "integer" : typeof v);
+        for (const [key, value] of Object.entries(DEFAULTS)) expect(declared[key].type, key).toBe(typeOf(value));
+    });
+
+    it("keeps the local stack free of a cloud login (file backend)", () => {
+        expect(project.backend.url).toBe("file://~");
+    });
+});
+
+describe("valid settings", () => {
+    it("accepts an empty config and returns the defaults", () => {
+        const s = loadSettings(lookup({}));
+        const { secrets, ...plain } = s;
+        expect(plain).toEqual(DEFAULTS);
+        expect(secrets).toEqual({ smtpPassword: "", alertWebhookUrl: "", slackWebhookUrl: "" });
+    });
+
+    it("reads values as Pulumi stores them (strings, JSON arrays)", () => {
+        const s = loadSettings(
+            lookup({
+                grafanaPort: "3300",
+                keepDataOnDestroy: "false",
+                alertEmails: '["a@example.com","b@example.com"]',
+                smtpHost: "smtp.example.com:587",
+                privacyMode: "drop",
+                alertWebhookUrl: "https://hooks.example.com/x",
+                logsRetention: "720h",
+            }),
+        );
+        expect(s.grafanaPort).toBe(3300);
+        expect(s.keepDataOnDestroy).toBe(false);
+        expect(s.alertEmails).toEqual(["a@example.com", "b@example.com"]);
+        expect(s.privacyMode).toBe("drop");
+        expect(s.secrets.alertWebhookUrl).toBe("https://hooks.example.com/x");
+        expect(s.logsRetention).toBe("720h");
+    });
+});
+
+describe("invalid settings", () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+        ["port out of range", { grafanaPort: "70000" }, /^grafanaPort: "70000" is not a TCP port \(a whole number from 1 to 65535\).*pulumi config set grafanaPort/],
+        ["port zero", { lokiPort: "0" }, /^lokiPort: "0" is not a TCP port/],
+        ["port not a number", { prometheusPort: "http" }, /^prometheusPort: "http" is not a TCP port/],
+        ["two services on one port", { prometheusPort: "3000" }, /^grafanaPort and prometheusPort: all set to port 3000; give each service its own port/],
+        ["negative retention", { metricsRetentionTime: "-5d" }, /^metricsRetentionTime: "-5d" is not a duration; write it like 90d/],
+        ["retention too short", { metricsRetentionTime: "10m" }, /^metricsRetentionTime: "10m" is shorter than the minimum of 1h/],
+        ["unparsable size", { metricsRetentionSize: "10 gigs" }, /^metricsRetentionSize: "10 gigs" is not a size; write it like 10GB/],
+        ["zero size", { metricsRetentionSize: "0GB" }, /^metricsRetentionSize: "0GB" is not a size/],
+        ["logs retention not whole days", { logsRetention: "36h" }, /^logsRetention: "36h" is not a whole number of days/],
+        ["logs retention under a day", { logsRetention: "12h" }, /^logsRetention: "12h" is shorter than the minimum of 1d/],
+        ["malformed webhook URL", { alertWebhookUrl: "hooks.example.com/abc" }, /^alertWebhookUrl: the value is not an http\(s\) URL \(fix: pulumi config set --secret alertWebhookUrl/],
+        ["malformed Slack URL", { slackWebhookUrl: "ftp://x" }, /^slackWebhookUrl: the value is not an http\(s\) URL/],
+        ["unknown privacy mode", { privacyMode: "anonymise" }, /^privacyMode: unknown value "anonymise"; use one of "hash", "drop", "keep"/],
+        ["unknown protocol", { clientProtocol: "http/json" }, /^clientProtocol: unknown value "http\/json"; use one of "grpc", "http\/protobuf"/],
+        ["unknown temporality", { clientTemporality: "lowmemory" }, /^clientTemporality: unknown value "lowmemory"/],
+        ["unpinned image", { grafanaImage: "grafana/grafana:latest" }, /^grafanaImage: "grafana\/grafana:latest" is not pinned/],
+        ["image without tag", { lokiImage: "grafana/loki" }, /^lokiImage: "grafana\/loki" is not pinned/],
+        ["bad bind address", { bindAddress: "localhost" }, /^bindAddress: "localhost" is not an IPv4 address/],
+        ["memory too small", { grafanaMemoryMb: "64" }, /^grafanaMemoryMb: "64" is not a memory limit in MB/],
+        ["not a boolean", { keepDataOnDestroy: "yes" }, /^keepDataOnDestroy: "yes" is not a boolean \(use true or false\)/],
+        ["negative cost threshold", { dailyCostThresholdUsd: "-10" }, /^dailyCostThresholdUsd: "-10" is not a cost in USD \(a number greater than 0\)/],
+        ["bad email", { alertEmails: '["not-an-email"]', smtpHost: "smtp.example.com:25" }, /^alertEmails: "not-an-email" is not an email address/],
+        ["emails without SMTP", { alertEmails: '["me@example.com"]' }, /^smtpHost: is empty but alertEmails is set/],
+        ["emails not a list", { alertEmails: "me@example.com" }, /^alertEmails: "me@example.com" is not a list of strings/],
+        ["SMTP host without port", { smtpHost: "smtp.example.com" }, /^smtpHost: "smtp.example.com" is not host:port/],
+        ["scrape interval too long", { scrapeInterval: "10m" }, /^scrapeInterval: "10m" is longer than 5m/],
+        ["series TTL too short", { collectorSeriesTtl: "1m" }, /^collectorSeriesTtl: "1m" is shorter than the minimum of 5m/],
+        ["export interval too short", { clientMetricExportIntervalMs: "100" }, /^clientMetricExportIntervalMs: "100" is not an export interval in milliseconds/],
+        ["bad admin user", { grafanaAdminUser: "ad min" }, /^grafanaAdminUser: "ad min" must be 1-64 letters/],
+    ];
+
+    it.each(cases)("%s", (_label, config, message) => {
+        const found = problems(config);
+        expect(found).toHaveLength(1);
+        expect(found[0]).toMatch(message);
+    });
+
+    it("reports every problem at once, one line each", () => {
+        const found = problems({ grafanaPort: "0", privacyMode: "x", metricsRetentionSize: "big", lokiImage: "grafana/loki:latest" });
+        expect(found).toHaveLength(4);
+        expect(() => loadSettings(lookup({ grafanaPort: "0", privacyMode: "x" }))).toThrow(/^Invalid stack configuration \(2 problems\):\n  - grafanaPort: .*\n  - privacyMode: /);
+    });
+
+    it("never repeats a secret's value in a message", () => {
+        const secret = "not a url but secret-token-123";
+        const found = problems({ alertWebhookUrl: secret });
+        expect(found.join("\n")).not.toContain("secret-token-123");
+    });
+});
+
+describe("parsers", () => {
+    it("parses Prometheus durations", () => {
+        expect(parseDuration("90d")).toBe(90 * 86400e3);
+        expect(parseDuration("1h30m")).toBe(5400e3);
+        expect(parseDuration("2w")).toBe(14 * 86400e3);
+        expect(parseDuration("500ms")).toBe(500);
+        expect(parseDuration("")).toBeUndefined();
+        expect(parseDuration("30m1h")).toBeUndefined();
+        expect(parseDuration("1.5h")).toBeUndefined();
+    });
+
+    it("parses sizes in Prometheus units (powers of 1024)", () => {
+        expect(parseSize("10GB")).toBe(10 * 1024 ** 3);
+        expect(parseSize("512MB")).toBe(512 * 1024 ** 2);
+        expect(parseSize("10gb")).toBeUndefined();
+        expect(parseSize("1.5GB")).toBeUndefined();
+    });
+
+    it("recognises pinned images", () => {
+        expect(isPinnedImage("grafana/grafana:13.0.1")).toBe(true);
+        expect(isPinnedImage("localhost:5000/grafana/grafana:13.0.1")).toBe(true);
+        expect(isPinnedImage(`grafana/grafana@sha256:${"a".repeat(64)}`)).toBe(true);
+        expect(isPinnedImage("localhost:5000/grafana/grafana")).toBe(false);
+        expect(isPinnedImage("grafana/grafana:main")).toBe(false);
+        expect(isPinnedImage("grafana/grafana:latest")).toBe(false);
+    });
+});
