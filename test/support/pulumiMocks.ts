@@ -14,6 +14,9 @@ export interface Registration {
     provider?: string;
 }
 
+/** Registrations of the latest run, also when the program threw. */
+export let lastRegistrations: Registration[] = [];
+
 export interface ProgramRun {
     resources: Registration[];
     exports: Record<string, unknown>;
@@ -67,6 +70,7 @@ async function settle(resources: unknown[]): Promise<void> {
  */
 export async function runProgram(config: Record<string, string>, secretKeys: string[] = [], stack = "local"): Promise<ProgramRun> {
     const resources: Registration[] = [];
+    lastRegistrations = resources;
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
