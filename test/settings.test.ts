@@ -44,6 +44,14 @@ describe("Pulumi.yaml", () => {
         for (const [key, value] of Object.entries(DEFAULTS)) expect(declared[key].type, key).toBe(typeOf(value));
     });
 
+    it("is documented in the README's configuration table with the same defaults", () => {
+        const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+        for (const [key, decl] of Object.entries(declared)) {
+            const shown = Array.isArray(decl.default) ? "[]" : decl.default === "" ? '""' : String(decl.default);
+            expect(readme, key).toContain(`| \`${key}\` | \`${shown}\` |`);
+        }
+    });
+
     it("keeps the local stack free of a cloud login (file backend)", () => {
         expect(project.backend.url).toBe("file://~");
     });
