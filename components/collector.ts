@@ -2,19 +2,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { COLLECTOR_CONFIG_PATH, COLLECTOR_PORTS, CollectorSettings, buildCollectorConfig, collectorMemory } from "../configs/collector";
 import { HOSTS } from "../configs/prometheus";
-import { serviceContainer } from "./docker";
+import { ServicePlacement, placementOf, serviceContainer } from "./docker";
 
-export interface CollectorArgs {
-    /** Docker object name prefix of the stack. */
-    namePrefix: string;
-    /** Pulumi stack name. */
-    stack: string;
-    /** Stack network name. */
-    networkName: pulumi.Input<string>;
-    /** Pinned collector-contrib image. */
-    image: string;
-    /** Host address for published ports. */
-    bindAddress: string;
+/** `image`: OpenTelemetry Collector contrib. */
+export interface CollectorArgs extends ServicePlacement {
     /** Host ports for OTLP gRPC, OTLP HTTP and the health endpoint. */
     ports: { otlpGrpc: number; otlpHttp: number; health: number };
     /** Privacy mode, memory limit and series TTL. */
@@ -34,12 +25,8 @@ export class Collector extends pulumi.ComponentResource {
         this.container = serviceContainer(
             `${name}-container`,
             {
-                namePrefix: args.namePrefix,
-                stack: args.stack,
+                ...placementOf(args),
                 service: HOSTS.collector,
-                image: args.image,
-                networkName: args.networkName,
-                bindAddress: args.bindAddress,
                 ports: [
                     { internal: COLLECTOR_PORTS.otlpGrpc, external: args.ports.otlpGrpc },
                     { internal: COLLECTOR_PORTS.otlpHttp, external: args.ports.otlpHttp },

@@ -8,19 +8,37 @@ import * as pulumi from "@pulumi/pulumi";
 /** Label put on every Docker object, so `docker ps --filter label=…` finds a stack's objects. */
 export const STACK_LABEL = "dev.claude-code-monitoring.stack";
 
-export interface ServiceContainerArgs {
+/** Where a service runs: shared by every service component's args. */
+export interface ServicePlacement {
     /** Docker object name prefix of the stack, e.g. `claude-code-local`. */
     namePrefix: string;
     /** Pulumi stack name, stored as a label. */
     stack: string;
-    /** Service name: the container name suffix and its alias on the stack's network. */
-    service: string;
-    /** Pinned image reference. */
-    image: string;
     /** Name of the stack's Docker network. */
     networkName: pulumi.Input<string>;
     /** Host address published ports bind to. */
     bindAddress: string;
+    /** Pinned image reference. */
+    image: string;
+}
+
+export function placementOf(args: ServicePlacement): ServicePlacement {
+    return { namePrefix: args.namePrefix, stack: args.stack, networkName: args.networkName, bindAddress: args.bindAddress, image: args.image };
+}
+
+/** A service that keeps data and publishes one port (Prometheus, Loki, Grafana). */
+export interface DataServiceArgs extends ServicePlacement {
+    /** Host port of the service's UI or API. */
+    port: number;
+    /** Memory limit in MB. */
+    memoryMb: number;
+    /** Keep the data volume on `pulumi destroy`. */
+    keepData: boolean;
+}
+
+export interface ServiceContainerArgs extends ServicePlacement {
+    /** Service name: the container name suffix and its alias on the stack's network. */
+    service: string;
     /** Container ports published on the host, with their host ports. */
     ports: { internal: number; external: number }[];
     /** Memory limit in MB. */

@@ -4,27 +4,12 @@ import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
 import { GRAFANA_DATA_PATH, GRAFANA_ENTRYPOINT, GRAFANA_PORT, GrafanaSettings, grafanaEnvironment } from "../configs/grafana";
 import { HOSTS } from "../configs/prometheus";
-import { dataVolume, serviceContainer } from "./docker";
+import { DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
 
-export interface GrafanaArgs {
-    /** Docker object name prefix of the stack. */
-    namePrefix: string;
-    /** Pulumi stack name. */
-    stack: string;
-    /** Stack network name. */
-    networkName: pulumi.Input<string>;
-    /** Pinned Grafana image (a version the Grafana provider is tested against). */
-    image: string;
-    /** Host address for the published port. */
-    bindAddress: string;
-    /** Host port of the Grafana UI. */
-    port: number;
+/** `image`: a Grafana version the Grafana provider is tested against. */
+export interface GrafanaArgs extends DataServiceArgs {
     /** Grafana's URL as seen from the machine running Pulumi and the browser. */
     url: string;
-    /** Memory limit in MB. */
-    memoryMb: number;
-    /** Keep the Grafana database volume on `pulumi destroy`. */
-    keepData: boolean;
     /** Admin user, anonymous viewer mode and SMTP. */
     settings: GrafanaSettings;
     /** SMTP password, if email notifications are configured. */
@@ -65,12 +50,8 @@ export class Grafana extends pulumi.ComponentResource {
         this.container = serviceContainer(
             `${name}-container`,
             {
-                namePrefix: args.namePrefix,
-                stack: args.stack,
+                ...placementOf(args),
                 service: HOSTS.grafana,
-                image: args.image,
-                networkName: args.networkName,
-                bindAddress: args.bindAddress,
                 ports: [{ internal: GRAFANA_PORT, external: args.port }],
                 memoryMb: args.memoryMb,
                 envs,

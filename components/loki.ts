@@ -2,25 +2,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LOKI_CONFIG_PATH, LOKI_DATA_PATH, LOKI_PORT, LokiSettings, buildLokiConfig } from "../configs/loki";
 import { HOSTS } from "../configs/prometheus";
-import { dataVolume, serviceContainer } from "./docker";
+import { DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
 
-export interface LokiArgs {
-    /** Docker object name prefix of the stack. */
-    namePrefix: string;
-    /** Pulumi stack name. */
-    stack: string;
-    /** Stack network name. */
-    networkName: pulumi.Input<string>;
-    /** Pinned Loki 3.x image (3.6.5+ for the built-in health probe). */
-    image: string;
-    /** Host address for the published port. */
-    bindAddress: string;
-    /** Host port of Loki's HTTP API. */
-    port: number;
-    /** Memory limit in MB. */
-    memoryMb: number;
-    /** Keep the log volume on `pulumi destroy`. */
-    keepData: boolean;
+/** `image`: Loki 3.6.5 or later, for the built-in health probe. */
+export interface LokiArgs extends DataServiceArgs {
     /** Retention. */
     settings: LokiSettings;
 }
@@ -40,12 +25,8 @@ export class Loki extends pulumi.ComponentResource {
         this.container = serviceContainer(
             `${name}-container`,
             {
-                namePrefix: args.namePrefix,
-                stack: args.stack,
+                ...placementOf(args),
                 service: HOSTS.loki,
-                image: args.image,
-                networkName: args.networkName,
-                bindAddress: args.bindAddress,
                 ports: [{ internal: LOKI_PORT, external: args.port }],
                 memoryMb: args.memoryMb,
                 command: [`-config.file=${LOKI_CONFIG_PATH}`],

@@ -13,25 +13,10 @@ import {
     buildRuleFiles,
     prometheusCommand,
 } from "../configs/prometheus";
-import { dataVolume, serviceContainer } from "./docker";
+import { DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
 
-export interface PrometheusArgs {
-    /** Docker object name prefix of the stack. */
-    namePrefix: string;
-    /** Pulumi stack name. */
-    stack: string;
-    /** Stack network name. */
-    networkName: pulumi.Input<string>;
-    /** Pinned Prometheus 3.x image. */
-    image: string;
-    /** Host address for the published port. */
-    bindAddress: string;
-    /** Host port of the Prometheus UI and API. */
-    port: number;
-    /** Memory limit in MB. */
-    memoryMb: number;
-    /** Keep the TSDB volume on `pulumi destroy`. */
-    keepData: boolean;
+/** `image`: Prometheus 3.x. */
+export interface PrometheusArgs extends DataServiceArgs {
     /** Scrape interval and retention. */
     settings: PrometheusSettings & PrometheusCommandSettings;
     /** Rule groups delivered as rule files. */
@@ -56,12 +41,8 @@ export class Prometheus extends pulumi.ComponentResource {
         this.container = serviceContainer(
             `${name}-container`,
             {
-                namePrefix: args.namePrefix,
-                stack: args.stack,
+                ...placementOf(args),
                 service: HOSTS.prometheus,
-                image: args.image,
-                networkName: args.networkName,
-                bindAddress: args.bindAddress,
                 ports: [{ internal: PROMETHEUS_PORT, external: args.port }],
                 memoryMb: args.memoryMb,
                 command: prometheusCommand(args.settings),

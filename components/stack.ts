@@ -46,7 +46,6 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const s = args.settings;
         const namePrefix = `claude-code-${args.stack}`;
         const host = hostForClients(s);
-        const common = { namePrefix, stack: args.stack, bindAddress: s.bindAddress };
 
         // One private network: services find each other by alias; only chosen ports reach the host.
         this.network = new docker.Network(
@@ -54,17 +53,17 @@ export class MonitoringStack extends pulumi.ComponentResource {
             { name: namePrefix, labels: [{ label: STACK_LABEL, value: args.stack }] },
             { parent: this, deleteBeforeReplace: true },
         );
+        const common = { namePrefix, stack: args.stack, bindAddress: s.bindAddress, networkName: this.network.name };
 
         this.loki = new Loki(
             `${name}-loki`,
-            { ...common, networkName: this.network.name, image: s.lokiImage, port: s.lokiPort, memoryMb: s.lokiMemoryMb, keepData: s.keepDataOnDestroy, settings: s },
+            { ...common, image: s.lokiImage, port: s.lokiPort, memoryMb: s.lokiMemoryMb, keepData: s.keepDataOnDestroy, settings: s },
             { parent: this },
         );
         this.collector = new Collector(
             `${name}-collector`,
             {
                 ...common,
-                networkName: this.network.name,
                 image: s.collectorImage,
                 ports: { otlpGrpc: s.otlpGrpcPort, otlpHttp: s.otlpHttpPort, health: s.collectorHealthPort },
                 settings: s,
@@ -75,7 +74,6 @@ export class MonitoringStack extends pulumi.ComponentResource {
             `${name}-prometheus`,
             {
                 ...common,
-                networkName: this.network.name,
                 image: s.prometheusImage,
                 port: s.prometheusPort,
                 memoryMb: s.prometheusMemoryMb,
@@ -91,7 +89,6 @@ export class MonitoringStack extends pulumi.ComponentResource {
             `${name}-grafana`,
             {
                 ...common,
-                networkName: this.network.name,
                 image: s.grafanaImage,
                 port: s.grafanaPort,
                 url: grafanaUrl,
