@@ -4,6 +4,7 @@ import { dailyCostRule } from "../configs/alerts";
 import { claudeCodeEnv, claudeCodeSettingsJson, claudeCodeShellExports, otlpEndpoints } from "../configs/client";
 import { overviewDashboard } from "../configs/dashboards";
 import { dataSources } from "../configs/datasources";
+import { incrementRuleGroups } from "../configs/rules";
 import { StackSettings, hostForClients } from "../configs/settings";
 import { Collector } from "./collector";
 import { STACK_LABEL } from "./docker";
@@ -79,7 +80,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 memoryMb: s.prometheusMemoryMb,
                 keepData: s.keepDataOnDestroy,
                 settings: s,
-                ruleGroups: [],
+                ruleGroups: incrementRuleGroups(),
             },
             { parent: this },
         );

@@ -48,6 +48,8 @@ export function buildPrometheusConfig(settings: PrometheusSettings): string {
 export interface RuleGroup {
     name: string;
     interval?: string;
+    /** Evaluate this far behind real time (Prometheus ≥ 2.53). */
+    query_offset?: string;
     rules: ({ record: string; expr: string; labels?: Record<string, string> } | { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> })[];
 }
 
