@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { AlertRule } from "../configs/alerts";
+import { AlertGroup, MESSAGE_TEMPLATE, MESSAGE_TEMPLATE_NAME } from "../configs/alerts";
 import { Dashboard, FOLDER } from "../configs/dashboards";
 import { DataSourceSpec } from "../configs/datasources";
 
@@ -24,8 +24,8 @@ export interface GrafanaContentArgs {
     dataSources: DataSourceSpec[];
     /** Dashboard models. */
     dashboards: Dashboard[];
-    /** Grafana-managed alert rules. */
-    alertRules: AlertRule[];
+    /** Grafana-managed alert rule groups. */
+    alertGroups: AlertGroup[];
     /** Where notifications go; with none, alerts show in Grafana's alert list only. */
     notifications: NotificationTargets;
 }
@@ -35,7 +35,8 @@ export class GrafanaContent extends pulumi.ComponentResource {
     readonly folder: grafana.oss.Folder;
     readonly dataSources: grafana.oss.DataSource[];
     readonly dashboards: grafana.oss.Dashboard[];
-    readonly ruleGroup: grafana.alerting.RuleGroup;
+    readonly ruleGroups: grafana.alerting.RuleGroup[];
+    readonly messageTemplate: grafana.alerting.MessageTemplate;
     readonly contactPoint?: grafana.alerting.ContactPoint;
     readonly notificationPolicy?: grafana.alerting.NotificationPolicy;
 
@@ -65,6 +66,11 @@ export class GrafanaContent extends pulumi.ComponentResource {
                 ),
         );
 
+        // Notifications state the numbers: spend, budget, forecast, user and model.
+        this.messageTemplate = new grafana.alerting.MessageTemplate(`${name}-message-template`, { name: MESSAGE_TEMPLATE_NAME, template: MESSAGE_TEMPLATE }, child);
+        const title = `{{ template "${MESSAGE_TEMPLATE_NAME}.title" . }}`;
+        const message = `{{ template "${MESSAGE_TEMPLATE_NAME}.message" . }}`;
+
         const targets = args.notifications;
         if (targets.emails.length > 0 || targets.hasWebhook || targets.hasSlack) {
             // One contact point with every configured integration.
@@ -72,11 +78,11 @@ export class GrafanaContent extends pulumi.ComponentResource {
                 `${name}-contact-point`,
                 {
                     name: "Claude Code alerts",
-                    ...(targets.emails.length > 0 ? { emails: [{ addresses: targets.emails, singleEmail: true }] } : {}),
-                    ...(targets.hasWebhook ? { webhooks: [{ url: targets.webhookUrl }] } : {}),
-                    ...(targets.hasSlack ? { slacks: [{ url: targets.slackUrl }] } : {}),
+                    ...(targets.emails.length > 0 ? { emails: [{ addresses: targets.emails, singleEmail: true, subject: title, message }] } : {}),
+                    ...(targets.hasWebhook ? { webhooks: [{ url: targets.webhookUrl, title, message }] } : {}),
+                    ...(targets.hasSlack ? { slacks: [{ url: targets.slackUrl, title, text: message }] } : {}),
                 },
-                child,
+                { ...child, dependsOn: [this.messageTemplate] },
             );
             // Manages Grafana's whole policy tree (one per organisation): every alert goes to the contact point.
             this.notificationPolicy = new grafana.alerting.NotificationPolicy(
@@ -86,17 +92,20 @@ export class GrafanaContent extends pulumi.ComponentResource {
             );
         }
 
-        this.ruleGroup = new grafana.alerting.RuleGroup(
-            `${name}-cost-rules`,
-            { name: "Claude Code cost", folderUid: this.folder.uid, intervalSeconds: 60, rules: args.alertRules },
-            { ...child, dependsOn: [...this.dataSources, ...(this.notificationPolicy ? [this.notificationPolicy] : [])] },
+        this.ruleGroups = args.alertGroups.map(
+            (group) =>
+                new grafana.alerting.RuleGroup(
+                    `${name}-rules-${group.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+                    { name: group.name, folderUid: this.folder.uid, intervalSeconds: group.intervalSeconds, rules: group.rules },
+                    { ...child, dependsOn: [...this.dataSources, ...(this.notificationPolicy ? [this.notificationPolicy] : [])] },
+                ),
         );
 
         this.registerOutputs({
             folderUid: this.folder.uid,
             dataSourceUids: this.dataSources.map((ds) => ds.uid),
             dashboardUrls: this.dashboards.map((d) => d.url),
-            ruleGroupName: this.ruleGroup.name,
+            ruleGroupNames: this.ruleGroups.map((g) => g.name),
             contactPointName: this.contactPoint?.name,
         });
     }

@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { dailyCostRule } from "../configs/alerts";
+import { alertGroups } from "../configs/alerts";
 import { claudeCodeEnv, claudeCodeSettingsJson, claudeCodeShellExports, otlpEndpoints } from "../configs/client";
-import { overviewDashboard } from "../configs/dashboards";
+import { allDashboards } from "../configs/dashboards";
 import { dataSources } from "../configs/datasources";
 import { incrementRuleGroups } from "../configs/rules";
 import { StackSettings, hostForClients } from "../configs/settings";
@@ -108,8 +108,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 provider: this.grafana.provider,
                 storedIn: this.grafana.volume,
                 dataSources: dataSources(s),
-                dashboards: [overviewDashboard()],
-                alertRules: [dailyCostRule({ dailyCostThresholdUsd: s.dailyCostThresholdUsd, grafanaUrl })],
+                dashboards: allDashboards(s.teamLabel),
+                alertGroups: alertGroups({ ...s, budgets: s.parsedBudgets, grafanaUrl }),
                 notifications: {
                     emails: s.alertEmails,
                     webhookUrl: pulumi.secret(s.secrets.alertWebhookUrl),

@@ -16,11 +16,8 @@
  * forgot it, or the collector restarted) is new when it returns, which is right for the
  * collector's delta-to-cumulative state, which also restarts from zero.
  */
-import { CLAUDE_CODE_SELECTOR, METRICS } from "./signals";
+import { CLAUDE_CODE_SELECTOR, INCREMENT_INTERVAL, METRICS, Measure, SESSION_MEASURES, recordedIncrease, recordedSessionIncrease } from "./signals";
 import type { RuleGroup } from "./prometheus";
-
-/** Evaluation interval of the increment rules: the resolution of every recorded series. */
-export const INCREMENT_INTERVAL = "1m";
 
 /**
  * Rules run this far behind real time, so a scrape whose timestamp falls just before an
@@ -34,34 +31,6 @@ export const INCREMENT_QUERY_OFFSET = "30s";
  * OTEL_RESOURCE_ATTRIBUTES keys, repository, decision, tool, language, …) is kept.
  */
 export const PER_SESSION_LABELS = ["session_id", "instance", "otel_scope_name", "otel_scope_version", "terminal_type"] as const;
-
-/** The measures that are recorded, keyed like METRICS. */
-export type Measure = keyof typeof METRICS;
-
-/** The measure's part of recorded series names (Prometheus naming: snake_case, unit last). */
-const RECORD_NAMES: Record<Measure, string> = {
-    cost: "cost_usd",
-    tokens: "tokens",
-    activeTime: "active_time_seconds",
-    sessions: "sessions",
-    linesOfCode: "lines_of_code",
-    commits: "commits",
-    pullRequests: "pull_requests",
-    editDecisions: "edit_decisions",
-};
-
-/** Recorded series name of a measure's per-minute increments, aggregated over sessions. */
-export function recordedIncrease(measure: Measure): string {
-    return `claude_code:${RECORD_NAMES[measure]}:increase${INCREMENT_INTERVAL}`;
-}
-
-/** Recorded per-session increments (cost, tokens, active time) for the session tables. */
-export const SESSION_MEASURES = ["cost", "tokens", "activeTime"] as const satisfies readonly Measure[];
-export type SessionMeasure = (typeof SESSION_MEASURES)[number];
-
-export function recordedSessionIncrease(measure: SessionMeasure): string {
-    return `claude_code:${RECORD_NAMES[measure]}:session_increase${INCREMENT_INTERVAL}`;
-}
 
 /** The exact increment of a counter over the last interval, per series (see file comment). */
 export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL): string {

@@ -54,12 +54,58 @@ export const DEFAULTS = {
     clientTemporality: "cumulative" as ClientTemporality,
     clientMetricExportIntervalMs: 10000,
     clientLogsExportIntervalMs: 5000,
-    dailyCostThresholdUsd: 25,
+    /** Budgets as "<period> <scope> <USD>": period daily|monthly (UTC), scope total|user|team. */
+    budgets: ["daily total 25", "monthly total 500"] as string[],
+    budgetWarningPercent: 80,
+    budgetCriticalPercent: 100,
+    /** Label carrying the team (an OTEL_RESOURCE_ATTRIBUTES key, dots as underscores). */
+    teamLabel: "team",
+    costSpikeFactor: 3,
+    costSpikeMinUsd: 5,
+    tokenBurnPerHour: 2000000,
+    cacheHitRateMinPercent: 50,
+    apiErrorRateMaxPercent: 10,
     alertEmails: [] as string[],
     smtpHost: "",
     smtpUser: "",
     smtpFromAddress: "grafana@localhost",
 };
+
+export type BudgetPeriod = "daily" | "monthly";
+export const BUDGET_PERIODS: readonly BudgetPeriod[] = ["daily", "monthly"];
+export type BudgetScope = "total" | "user" | "team";
+export const BUDGET_SCOPES: readonly BudgetScope[] = ["total", "user", "team"];
+
+export interface Budget {
+    period: BudgetPeriod;
+    scope: BudgetScope;
+    amountUsd: number;
+}
+
+/** Parses budget entries like "monthly user 200"; returns the budgets and one problem per bad entry. */
+export function parseBudgets(entries: string[]): { budgets: Budget[]; problems: string[] } {
+    const budgets: Budget[] = [];
+    const problems: string[] = [];
+    const fix = `(fix: pulumi config set --path 'budgets[0]' "monthly total 500")`;
+    for (const entry of entries) {
+        const [period, scope, amount, ...rest] = entry.trim().split(/\s+/);
+        const usd = Number(amount);
+        if (rest.length > 0 || amount === undefined) {
+            problems.push(`budgets: "${entry}" is not "<period> <scope> <USD>" ${fix}`);
+        } else if (!(BUDGET_PERIODS as readonly string[]).includes(period)) {
+            problems.push(`budgets: "${entry}" has an unknown period "${period}"; use ${BUDGET_PERIODS.join(" or ")} ${fix}`);
+        } else if (!(BUDGET_SCOPES as readonly string[]).includes(scope)) {
+            problems.push(`budgets: "${entry}" has an unknown scope "${scope}"; use ${BUDGET_SCOPES.join(", ")} ${fix}`);
+        } else if (!/^\d+(\.\d+)?$/.test(amount) || !(usd > 0)) {
+            problems.push(`budgets: "${entry}" needs an amount in USD greater than 0 ${fix}`);
+        } else if (budgets.some((b) => b.period === period && b.scope === scope)) {
+            problems.push(`budgets: "${entry}" repeats the ${period} ${scope} budget; keep one`);
+        } else {
+            budgets.push({ period: period as BudgetPeriod, scope: scope as BudgetScope, amountUsd: usd });
+        }
+    }
+    return { budgets, problems };
+}
 
 /** Settings that hold credentials: read as secrets and never echoed in messages. */
 export const SECRET_KEYS = ["smtpPassword", "alertWebhookUrl", "slackWebhookUrl"] as const;
@@ -69,6 +115,8 @@ export type PlainSettings = typeof DEFAULTS;
 
 /** Everything the program needs, validated. Secrets are kept apart so they can be wrapped. */
 export interface StackSettings extends PlainSettings {
+    /** The parsed `budgets` entries. */
+    parsedBudgets: Budget[];
     secrets: Record<SecretKey, string>;
 }
 
@@ -254,6 +302,19 @@ export function loadSettings(lookup: ConfigLookup): StackSettings {
     const clientMetricExportIntervalMs = int("clientMetricExportIntervalMs", 1000, 600000, "an export interval in milliseconds");
     const clientLogsExportIntervalMs = int("clientLogsExportIntervalMs", 1000, 600000, "an export interval in milliseconds");
 
+    const budgetEntries = list("budgets");
+    const { budgets: parsedBudgets, problems: budgetProblems } = parseBudgets(budgetEntries);
+    problems.push(...budgetProblems);
+    const budgetWarningPercent = int("budgetWarningPercent", 1, 1000, "a percentage of the budget");
+    const budgetCriticalPercent = int("budgetCriticalPercent", 1, 1000, "a percentage of the budget");
+    if (budgetWarningPercent >= budgetCriticalPercent) {
+        problems.push(`budgetWarningPercent and budgetCriticalPercent: the warning level (${budgetWarningPercent}%) must be below the critical level (${budgetCriticalPercent}%) (fix: pulumi config set budgetWarningPercent 80)`);
+    }
+    const teamLabel = str("teamLabel");
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(teamLabel)) {
+        problems.push(set("teamLabel", `"${teamLabel}" is not a Prometheus label name; write the attribute key with dots as underscores (team.id → team_id)`));
+    }
+
     const alertEmails = list("alertEmails");
     for (const email of alertEmails) {
         if (!EMAIL.test(email)) problems.push(`alertEmails: "${email}" is not an email address (fix: pulumi config set --path 'alertEmails[0]' you@example.com)`);
@@ -299,7 +360,16 @@ export function loadSettings(lookup: ConfigLookup): StackSettings {
         clientTemporality: oneOf("clientTemporality", CLIENT_TEMPORALITIES),
         clientMetricExportIntervalMs,
         clientLogsExportIntervalMs,
-        dailyCostThresholdUsd: num("dailyCostThresholdUsd", "a cost in USD"),
+        budgets: budgetEntries,
+        parsedBudgets,
+        budgetWarningPercent,
+        budgetCriticalPercent,
+        teamLabel,
+        costSpikeFactor: num("costSpikeFactor", "a factor"),
+        costSpikeMinUsd: num("costSpikeMinUsd", "a cost in USD"),
+        tokenBurnPerHour: int("tokenBurnPerHour", 1, Number.MAX_SAFE_INTEGER, "a number of tokens per hour"),
+        cacheHitRateMinPercent: int("cacheHitRateMinPercent", 0, 100, "a percentage"),
+        apiErrorRateMaxPercent: int("apiErrorRateMaxPercent", 0, 100, "a percentage"),
         alertEmails,
         smtpHost,
         smtpUser: str("smtpUser"),

@@ -1,8 +1,11 @@
 /**
- * Every measure the dashboards and alerts show, defined once (mixin style: signals → panels).
+ * Every measure the dashboards and alerts show, defined once (mixin style: signals → panels,
+ * signals → alerts).
  *
- * Names are those the collector's prometheus exporter produces with
- * translation_strategy UnderscoreEscapingWithSuffixes from Claude Code's OTLP metrics.
+ * Raw names are those the collector's prometheus exporter produces with translation_strategy
+ * UnderscoreEscapingWithSuffixes from Claude Code's OTLP metrics. Totals and rates read the
+ * recorded per-minute increments (configs/rules.ts), never the per-session raw series, so they
+ * are exact and do not slow down with the number of sessions.
  */
 
 /** Prometheus metric names of Claude Code's eight counters. */
@@ -17,39 +20,93 @@ export const METRICS = {
     editDecisions: "claude_code_code_edit_tool_decision_total",
 } as const;
 
+export type Measure = keyof typeof METRICS;
+
 /** Matches the CLI and the Desktop app (service.name claude-code-desktop), which the exporter puts in `job`. */
 export const CLAUDE_CODE_SELECTOR = `job=~"claude-code(-desktop)?"`;
 
 /** Loki stream selector for Claude Code events (CLI and Desktop). */
 export const CLAUDE_CODE_STREAM = `{service_name=~"claude-code(-desktop)?"}`;
 
-const sel = (metric: string, extra = "") => `${metric}{${CLAUDE_CODE_SELECTOR}${extra ? `, ${extra}` : ""}}`;
+/** Evaluation interval of the increment rules: the resolution of every recorded series. */
+export const INCREMENT_INTERVAL = "1m";
 
-/** Growth of a Claude Code counter over a range, summed by the given labels. */
-export function increaseBy(metric: string, range: string, by: string[] = [], extra = ""): string {
-    const grouping = by.length > 0 ? ` by (${by.join(", ")})` : "";
-    return `sum${grouping} (increase(${sel(metric, extra)}[${range}]))`;
+/** The measure's part of recorded series names (Prometheus naming: snake_case, unit last). */
+const RECORD_NAMES: Record<Measure, string> = {
+    cost: "cost_usd",
+    tokens: "tokens",
+    activeTime: "active_time_seconds",
+    sessions: "sessions",
+    linesOfCode: "lines_of_code",
+    commits: "commits",
+    pullRequests: "pull_requests",
+    editDecisions: "edit_decisions",
+};
+
+/** Recorded series of a measure's per-minute increments, aggregated over sessions. */
+export function recordedIncrease(measure: Measure): string {
+    return `claude_code:${RECORD_NAMES[measure]}:increase${INCREMENT_INTERVAL}`;
 }
 
-/** The measures, each a function of the range it covers (`$__range` on dashboards, `24h` in alerts). */
+/** Measures also recorded per session, for session tables. */
+export const SESSION_MEASURES = ["cost", "tokens", "activeTime"] as const satisfies readonly Measure[];
+export type SessionMeasure = (typeof SESSION_MEASURES)[number];
+
+export function recordedSessionIncrease(measure: SessionMeasure): string {
+    return `claude_code:${RECORD_NAMES[measure]}:session_increase${INCREMENT_INTERVAL}`;
+}
+
+/** Label matchers, e.g. `type="cacheRead"` or the dashboard variables' filter. */
+export type Matchers = string;
+
+const withMatchers = (series: string, matchers: Matchers) => (matchers ? `${series}{${matchers}}` : series);
+const grouping = (by: readonly string[]) => (by.length > 0 ? ` by (${by.join(", ")})` : "");
+const joinMatchers = (...parts: Matchers[]) => parts.filter((p) => p !== "").join(", ");
+
+/** Exact total of a measure over a range (`$__range`, `$__interval`, `24h`, …), summed by labels. */
+export function total(measure: Measure, range: string, by: readonly string[] = [], matchers: Matchers = ""): string {
+    return `sum${grouping(by)} (sum_over_time(${withMatchers(recordedIncrease(measure), matchers)}[${range}]))`;
+}
+
+/** Exact per-session total of a measure over a range. */
+export function sessionTotal(measure: SessionMeasure, range: string, by: readonly string[], matchers: Matchers = ""): string {
+    return `sum${grouping(by)} (sum_over_time(${withMatchers(recordedSessionIncrease(measure), matchers)}[${range}]))`;
+}
+
+/** Prompt-token types; Claude Code's `input` type excludes cache tokens, so these three are all prompt tokens. */
+export const PROMPT_TOKEN_TYPES = `type=~"input|cacheRead|cacheCreation"`;
+
+/**
+ * The measures, as functions of the range they cover and of extra label matchers (dashboard
+ * variables). Each is used by every panel and alert that shows it.
+ */
 export const signals = {
-    costUsd: (range: string) => increaseBy(METRICS.cost, range),
-    costUsdByModel: (range: string) => increaseBy(METRICS.cost, range, ["model"]),
-    tokens: (range: string) => increaseBy(METRICS.tokens, range),
-    tokensByType: (range: string) => increaseBy(METRICS.tokens, range, ["type"]),
-    activeSeconds: (range: string) => increaseBy(METRICS.activeTime, range),
-    activeSecondsByType: (range: string) => increaseBy(METRICS.activeTime, range, ["type"]),
-    /** Sessions seen in the range: the session counter is 1 per session series, so count distinct session ids. */
-    sessions: (range: string) => `count(count by (session_id) (last_over_time(${sel(METRICS.sessions)}[${range}])))`,
+    costUsd: (range: string, m: Matchers = "", by: readonly string[] = []) => total("cost", range, by, m),
+    tokens: (range: string, m: Matchers = "", by: readonly string[] = []) => total("tokens", range, by, m),
+    activeSeconds: (range: string, m: Matchers = "", by: readonly string[] = []) => total("activeTime", range, by, m),
+    /** Sessions started (session.count is +1 at each start, including resumes). */
+    sessions: (range: string, m: Matchers = "", by: readonly string[] = []) => total("sessions", range, by, m),
+    linesOfCode: (range: string, m: Matchers = "", by: readonly string[] = ["type"]) => total("linesOfCode", range, by, m),
+    commits: (range: string, m: Matchers = "") => total("commits", range, [], m),
+    pullRequests: (range: string, m: Matchers = "") => total("pullRequests", range, [], m),
+    editDecisions: (range: string, m: Matchers = "", by: readonly string[] = ["decision"]) => total("editDecisions", range, by, m),
     /**
-     * Share of prompt tokens served from the cache: cacheRead / (input + cacheRead + cacheCreation).
-     * Claude Code's `input` type excludes cache tokens, so the three together are all prompt tokens.
+     * Share of prompt tokens served from the prompt cache: cacheRead / (input + cacheRead +
+     * cacheCreation). Cache writes count as misses: they are paid at a premium and read nothing.
      */
-    cacheHitRatio: (range: string) =>
-        `${increaseBy(METRICS.tokens, range, [], `type="cacheRead"`)} / ${increaseBy(METRICS.tokens, range, [], `type=~"input|cacheRead|cacheCreation"`)}`,
-    costRateByModel: (range: string) => `sum by (model) (rate(${sel(METRICS.cost)}[${range}]))`,
-    tokenRateByType: (range: string) => `sum by (type) (rate(${sel(METRICS.tokens)}[${range}]))`,
-    sessionCost: (range: string) => increaseBy(METRICS.cost, range, ["session_id", "user_id"]),
-    sessionTokens: (range: string) => increaseBy(METRICS.tokens, range, ["session_id", "user_id"]),
-    sessionActiveSeconds: (range: string) => increaseBy(METRICS.activeTime, range, ["session_id", "user_id"]),
+    cacheHitRatio: (range: string, m: Matchers = "", by: readonly string[] = []) =>
+        `${total("tokens", range, by, joinMatchers(`type="cacheRead"`, m))} / ${total("tokens", range, by, joinMatchers(PROMPT_TOKEN_TYPES, m))}`,
+    /** Share of code-edit permission decisions that were accepted. */
+    editAcceptRatio: (range: string, m: Matchers = "", by: readonly string[] = []) =>
+        `${total("editDecisions", range, by, joinMatchers(`decision="accept"`, m))} / ${total("editDecisions", range, by, m)}`,
+    /** USD per commit Claude Code made. */
+    costPerCommit: (range: string, m: Matchers = "") => `${total("cost", range, [], m)} / ${total("commits", range, [], m)}`,
+    /** USD per 1,000 lines added or removed. */
+    costPerKiloLine: (range: string, m: Matchers = "") => `${total("cost", range, [], m)} / (${total("linesOfCode", range, [], m)} / 1000)`,
+    /** USD per 1,000 output tokens, per model. */
+    costPerKiloOutputToken: (range: string, m: Matchers = "") =>
+        `${total("cost", range, ["model"], m)} / on (model) (${total("tokens", range, ["model"], joinMatchers(`type="output"`, m))} / 1000)`,
+    sessionCost: (range: string, m: Matchers = "") => sessionTotal("cost", range, ["session_id", "user_id"], m),
+    sessionTokens: (range: string, m: Matchers = "") => sessionTotal("tokens", range, ["session_id", "user_id"], m),
+    sessionActiveSeconds: (range: string, m: Matchers = "") => sessionTotal("activeTime", range, ["session_id", "user_id"], m),
 };

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { buildRuleFiles } from "../configs/prometheus";
-import { incrementRuleGroups, recordedIncrease, recordedSessionIncrease } from "../configs/rules";
+import { incrementRuleGroups } from "../configs/rules";
+import { recordedIncrease, recordedSessionIncrease } from "../configs/signals";
 import { requireTool } from "./support/tools";
 
 const STEP_S = 10; // scrape interval of the stories

@@ -47,7 +47,13 @@ describe("Pulumi.yaml", () => {
     it("is documented in the README's configuration table with the same defaults", () => {
         const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
         for (const [key, decl] of Object.entries(declared)) {
-            const shown = Array.isArray(decl.default) ? "[]" : decl.default === "" ? '""' : String(decl.default);
+            const shown = Array.isArray(decl.default)
+                ? decl.default.length === 0
+                    ? "[]"
+                    : decl.default.map((x) => `"${x}"`).join(", ")
+                : decl.default === ""
+                  ? '""'
+                  : String(decl.default);
             expect(readme, key).toContain(`| \`${key}\` | \`${shown}\` |`);
         }
     });
@@ -60,8 +66,12 @@ describe("Pulumi.yaml", () => {
 describe("valid settings", () => {
     it("accepts an empty config and returns the defaults", () => {
         const s = loadSettings(lookup({}));
-        const { secrets, ...plain } = s;
+        const { secrets, parsedBudgets, ...plain } = s;
         expect(plain).toEqual(DEFAULTS);
+        expect(parsedBudgets).toEqual([
+            { period: "daily", scope: "total", amountUsd: 25 },
+            { period: "monthly", scope: "total", amountUsd: 500 },
+        ]);
         expect(secrets).toEqual({ smtpPassword: "", alertWebhookUrl: "", slackWebhookUrl: "" });
     });
 
@@ -108,7 +118,15 @@ describe("invalid settings", () => {
         ["bad bind address", { bindAddress: "localhost" }, /^bindAddress: "localhost" is not an IPv4 address/],
         ["memory too small", { grafanaMemoryMb: "64" }, /^grafanaMemoryMb: "64" is not a memory limit in MB/],
         ["not a boolean", { keepDataOnDestroy: "yes" }, /^keepDataOnDestroy: "yes" is not a boolean \(use true or false\)/],
-        ["negative cost threshold", { dailyCostThresholdUsd: "-10" }, /^dailyCostThresholdUsd: "-10" is not a cost in USD \(a number greater than 0\)/],
+        ["negative spike minimum", { costSpikeMinUsd: "-10" }, /^costSpikeMinUsd: "-10" is not a cost in USD \(a number greater than 0\)/],
+        ["negative budget", { budgets: '["daily total -5"]' }, /^budgets: "daily total -5" needs an amount in USD greater than 0/],
+        ["unknown budget period", { budgets: '["weekly total 100"]' }, /^budgets: "weekly total 100" has an unknown period "weekly"; use daily or monthly/],
+        ["unknown budget scope", { budgets: '["monthly org 100"]' }, /^budgets: "monthly org 100" has an unknown scope "org"; use total, user, team/],
+        ["malformed budget", { budgets: '["500 a month"]' }, /^budgets: "500 a month" is not "<period> <scope> <USD>"|has an unknown period/],
+        ["duplicate budget", { budgets: '["daily user 5","daily user 7"]' }, /^budgets: "daily user 7" repeats the daily user budget/],
+        ["warning above critical", { budgetWarningPercent: "120", budgetCriticalPercent: "100" }, /^budgetWarningPercent and budgetCriticalPercent: the warning level \(120%\) must be below the critical level \(100%\)/],
+        ["bad team label", { teamLabel: "team.id" }, /^teamLabel: "team.id" is not a Prometheus label name/],
+        ["percentage over 100", { cacheHitRateMinPercent: "150" }, /^cacheHitRateMinPercent: "150" is not a percentage/],
         ["bad email", { alertEmails: '["not-an-email"]', smtpHost: "smtp.example.com:25" }, /^alertEmails: "not-an-email" is not an email address/],
         ["emails without SMTP", { alertEmails: '["me@example.com"]' }, /^smtpHost: is empty but alertEmails is set/],
         ["emails not a list", { alertEmails: "me@example.com" }, /^alertEmails: "me@example.com" is not a list of strings/],

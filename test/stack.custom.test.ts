@@ -28,7 +28,10 @@ const config = {
     clientProtocol: "http/protobuf",
     clientTemporality: "delta",
     clientMetricExportIntervalMs: "30000",
-    dailyCostThresholdUsd: "80",
+    budgets: '["monthly user 200","daily team 50"]',
+    budgetWarningPercent: "70",
+    budgetCriticalPercent: "90",
+    teamLabel: "squad",
     alertEmails: '["lead@example.com","finance@example.com"]',
     smtpHost: "smtp.example.com:587",
     smtpUser: "mailer",
@@ -104,21 +107,37 @@ describe("custom stack", () => {
     it("creates one contact point with email, webhook and Slack, credentials as secrets, and routes all alerts to it", () => {
         const cp = run.one(TYPES.contactPoint, "-contact-point");
         expect(cp.inputs.name).toBe("Claude Code alerts");
-        expect(cp.inputs.emails).toEqual([{ addresses: ["lead@example.com", "finance@example.com"], singleEmail: true }]);
+        const title = '{{ template "claude-code.title" . }}';
+        const message = '{{ template "claude-code.message" . }}';
+        expect(cp.inputs.emails).toEqual([{ addresses: ["lead@example.com", "finance@example.com"], singleEmail: true, subject: title, message }]);
         expect(containsSecret(cp.inputs.webhooks)).toBe(true);
         expect(containsSecret(cp.inputs.slacks)).toBe(true);
-        expect(unwrapSecrets(cp.inputs.webhooks)).toEqual([{ url: "https://hooks.example.com/claude" }]);
-        expect(unwrapSecrets(cp.inputs.slacks)).toEqual([{ url: "https://hooks.slack.com/services/T000/B000/XXXX" }]);
+        expect(unwrapSecrets(cp.inputs.webhooks)).toEqual([{ url: "https://hooks.example.com/claude", title, message }]);
+        expect(unwrapSecrets(cp.inputs.slacks)).toEqual([{ url: "https://hooks.slack.com/services/T000/B000/XXXX", title, text: message }]);
         const policy = run.one(TYPES.notificationPolicy, "-notification-policy").inputs;
         expect(policy.contactPoint).toBe("Claude Code alerts");
         expect(policy.groupBies).toEqual(["grafana_folder", "alertname"]);
     });
 
-    it("uses the configured daily threshold", () => {
-        const group = run.one(TYPES.ruleGroup, "-cost-rules").inputs;
-        const threshold = JSON.parse(group.rules[0].datas.find((d: any) => d.refId === "C").model);
-        expect(threshold.conditions[0].evaluator.params).toEqual([80]);
-        expect(group.rules[0].annotations.runbook_url).toBe("http://192.168.1.20:13000/d/claude-code-overview");
+    it("turns the configured budgets and levels into per-scope rules", () => {
+        const group = run.ofType(TYPES.ruleGroup).find((g) => g.inputs.name === "Claude Code budgets")!.inputs;
+        const conditions = Object.fromEntries(
+            group.rules.map((r: any) => [r.name, JSON.parse(r.datas.find((d: any) => d.refId === "condition").model).expression]),
+        );
+        expect(Object.keys(conditions)).toEqual([
+            "Claude Code monthly user budget 70%",
+            "Claude Code monthly user budget 90%",
+            "Claude Code daily team budget 70%",
+            "Claude Code daily team budget 90%",
+        ]);
+        expect(conditions["Claude Code monthly user budget 70%"]).toBe("$spend_value > 140");
+        expect(conditions["Claude Code monthly user budget 90%"]).toBe("$spend_value > 180");
+        expect(conditions["Claude Code daily team budget 70%"]).toBe("$spend_value > 35");
+        const userRule = group.rules.find((r: any) => r.name === "Claude Code monthly user budget 90%");
+        expect(JSON.parse(userRule.datas[0].model).expr).toMatch(/^sum by \(user_id\) /);
+        const teamRule = group.rules.find((r: any) => r.name === "Claude Code daily team budget 70%");
+        expect(JSON.parse(teamRule.datas[0].model).expr).toMatch(/^sum by \(squad\) /);
+        expect(userRule.annotations.runbook_url).toBe("http://192.168.1.20:13000/d/claude-code-overview");
     });
 
     it("exports client settings for HTTP, delta and the configured interval", () => {

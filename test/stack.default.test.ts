@@ -158,14 +158,31 @@ describe("default stack: Grafana", () => {
         expect(model).not.toHaveProperty("version");
     });
 
-    it("creates the daily cost rule group in the folder, and no contact point when none is configured", () => {
-        const group = run.one(TYPES.ruleGroup, "-cost-rules").inputs;
-        expect(group.folderUid).toBe("claude-code");
-        expect(group.rules.map((r: any) => r.name)).toEqual(["Claude Code daily cost above threshold"]);
-        const threshold = JSON.parse(group.rules[0].datas.find((d: any) => d.refId === "C").model);
-        expect(threshold.conditions[0].evaluator).toEqual({ type: "gt", params: [25] });
+    it("creates the alert rule groups in the folder, and no contact point when none is configured", () => {
+        const groups = run.ofType(TYPES.ruleGroup).map((g) => g.inputs);
+        expect(groups.map((g) => g.name).sort()).toEqual(["Claude Code budgets", "Claude Code telemetry pipeline", "Claude Code usage"]);
+        for (const g of groups) expect(g.folderUid).toBe("claude-code");
+        const budgets = groups.find((g) => g.name === "Claude Code budgets")!;
+        const budgetRules = budgets.rules.map((r: any) => r.name);
+        expect(budgetRules).toEqual([
+            "Claude Code daily total budget 80%",
+            "Claude Code daily total budget 100%",
+            "Claude Code monthly total budget 80%",
+            "Claude Code monthly total budget 100%",
+            "Claude Code month projected over budget",
+        ]);
+        // The daily critical rule compares today's spend with 100% of the 25 USD default budget.
+        const daily = budgets.rules[1];
+        expect(JSON.parse(daily.datas.find((d: any) => d.refId === "condition").model).expression).toBe("$spend_value > 25");
+        expect(daily.labels).toMatchObject({ severity: "critical", budget_period: "daily", budget_scope: "total" });
         expect(run.ofType(TYPES.contactPoint)).toHaveLength(0);
         expect(run.ofType(TYPES.notificationPolicy)).toHaveLength(0);
+        expect(run.one(TYPES.messageTemplate, "-message-template").inputs.name).toBe("claude-code");
+    });
+
+    it("provisions every dashboard in the folder", () => {
+        const uids = run.ofType(TYPES.dashboard).map((d) => JSON.parse(d.inputs.configJson).uid);
+        expect(uids.sort()).toEqual(["claude-code-events", "claude-code-overview", "claude-code-pipeline", "claude-code-productivity"]);
     });
 });
 

@@ -129,4 +129,5 @@ export const TYPES = {
     ruleGroup: "grafana:alerting/ruleGroup:RuleGroup",
     contactPoint: "grafana:alerting/contactPoint:ContactPoint",
     notificationPolicy: "grafana:alerting/notificationPolicy:NotificationPolicy",
+    messageTemplate: "grafana:alerting/messageTemplate:MessageTemplate",
 } as const;

@@ -1,0 +1,18 @@
+/**
+ * Every dashboard the stack provisions, in the Claude Code folder.
+ */
+import { eventsDashboard } from "./events";
+import { Dashboard } from "./model";
+import { overviewDashboard } from "./overview";
+import { pipelineDashboard } from "./pipeline";
+import { productivityDashboard } from "./productivity";
+
+export { DATASOURCE_UIDS } from "./model";
+export type { Dashboard, Panel } from "./model";
+export { OVERVIEW_UID } from "./overview";
+
+export const FOLDER = { uid: "claude-code", title: "Claude Code" } as const;
+
+export function allDashboards(teamLabel: string): Dashboard[] {
+    return [overviewDashboard(teamLabel), productivityDashboard(teamLabel), eventsDashboard(teamLabel), pipelineDashboard()];
+}

@@ -1,0 +1,68 @@
+/**
+ * Overview: what did Claude Code cost, who and what drove it, how much was done.
+ */
+import { signals } from "../signals";
+import { Dashboard, PanelSpec, bars, barGauge, dashboard, pie, row, stat, table } from "./model";
+import { promFilter, variables } from "./variables";
+
+export const OVERVIEW_UID = "claude-code-overview";
+
+const RANGE = "$__range";
+const BUCKET = "$__interval";
+
+export function overviewDashboard(teamLabel: string): Dashboard {
+    const f = promFilter(teamLabel);
+    const by = (label: string, title: string, description: string): PanelSpec =>
+        barGauge(title, description, signals.costUsd(RANGE, f, [label]), `{{${label}}}`, "currencyUSD", { decimals: 2 });
+
+    const top = `topk(25, ${signals.sessionCost(RANGE, f)})`;
+
+    const panels: PanelSpec[] = [
+        row("Totals in the selected range"),
+        stat("Total cost", "Cost Claude Code reports (its client-side estimate, USD), exact for the range: sessions, restarts and resumes included.", signals.costUsd(RANGE, f), "currencyUSD", { decimals: 2 }),
+        stat("Total tokens", "Input, output, cache-read and cache-creation tokens.", signals.tokens(RANGE, f), "short"),
+        stat("Active time", "Time Claude was working (cli) plus time the user was typing (user).", signals.activeSeconds(RANGE, f), "s"),
+        stat("Sessions", "Sessions started in the range (a resumed session counts again).", signals.sessions(RANGE, f), "short", { decimals: 0 }),
+        stat("Commits", "Git commits Claude Code created.", signals.commits(RANGE, f), "short", { decimals: 0 }),
+        stat("Pull requests", "Pull requests Claude Code opened.", signals.pullRequests(RANGE, f), "short", { decimals: 0 }),
+        row("Cost"),
+        bars("Cost by model", "Exact cost per time bucket, by model.", [{ refId: "A", expr: signals.costUsd(BUCKET, f, ["model"]), legendFormat: "{{model}}" }], "currencyUSD"),
+        bars("Tokens by type", "Tokens per time bucket by type: input, output, cacheRead, cacheCreation.", [{ refId: "A", expr: signals.tokens(BUCKET, f, ["type"]), legendFormat: "{{type}}" }], "short"),
+        pie("Cost distribution by model", "Share of the range's cost per model.", signals.costUsd(RANGE, f, ["model"]), "{{model}}", "currencyUSD"),
+        pie("Tokens by type (range)", "Tokens in the range by type.", signals.tokens(RANGE, f, ["type"]), "{{type}}", "short"),
+        stat(
+            "Cache hit rate",
+            "cacheRead / (input + cacheRead + cacheCreation): the share of prompt tokens served from the prompt cache. Cache writes count as misses.",
+            signals.cacheHitRatio(RANGE, f),
+            "percentunit",
+            { w: 8, h: 8, decimals: 1, min: 0, max: 1, thresholds: [{ color: "red", value: null }, { color: "orange", value: 0.5 }, { color: "green", value: 0.8 }] },
+        ),
+        bars("Daily cost", "Cost per UTC day.", [{ refId: "A", expr: signals.costUsd(BUCKET, f), legendFormat: "cost" }], "currencyUSD", { w: 24, interval: "1d" }),
+        row("Who and what drove it"),
+        by("user_id", "Cost by user", "user.id: Claude Code's per-install id (or the hashed email with OAuth, per privacyMode)."),
+        by(teamLabel, "Cost by team", `The '${teamLabel}' key of OTEL_RESOURCE_ATTRIBUTES (set teamLabel for another key).`),
+        by("vcs_repository_name", "Cost by repository", "Needs OTEL_METRICS_INCLUDE_REPOSITORY=true in the client."),
+        by("query_source", "Cost by query source", "main thread vs subagents."),
+        by("effort", "Cost by effort", "The effort level of each request."),
+        pie("Active time by type", "cli: Claude working; user: the user typing (interactive sessions only).", signals.activeSeconds(RANGE, f, ["type"]), "{{type}}", "s"),
+        table(
+            "Top sessions by cost",
+            "Sessions in the range, most expensive first: cost, tokens and active time within the range.",
+            [
+                { refId: "cost", expr: top, column: "Cost", unit: "currencyUSD", decimals: 4 },
+                { refId: "tokens", expr: `${signals.sessionTokens(RANGE, f)} and on (session_id) ${top}`, column: "Tokens", unit: "short" },
+                { refId: "active", expr: `${signals.sessionActiveSeconds(RANGE, f)} and on (session_id) ${top}`, column: "Active time", unit: "s" },
+            ],
+            { session_id: "Session", user_id: "User" },
+            "Cost",
+        ),
+    ];
+
+    return dashboard({
+        uid: OVERVIEW_UID,
+        title: "Claude Code: overview",
+        description: "Cost, tokens, activity and sessions of Claude Code, exact for any range (from recorded per-minute increments).",
+        panels,
+        variables: variables(teamLabel),
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * Template variables shared by the dashboards, and the label matchers they produce.
+ */
+import { recordedIncrease } from "../signals";
+import { PROMETHEUS } from "./model";
+
+/** Dimensions users filter by: variable name → Prometheus label (the team label is a setting). */
+export function dimensions(teamLabel: string) {
+    return [
+        { name: "user", label: "User", labelName: "user_id" },
+        { name: "model", label: "Model", labelName: "model" },
+        { name: "team", label: "Team", labelName: teamLabel },
+        { name: "repository", label: "Repository", labelName: "vcs_repository_name" },
+    ] as const;
+}
+
+/** One multi-select variable per dimension, listing the values seen in the recorded cost series. */
+export function variables(teamLabel: string): unknown[] {
+    return dimensions(teamLabel).map((d) => {
+        const query = `label_values(${recordedIncrease("cost")}, ${d.labelName})`;
+        return {
+            name: d.name,
+            label: d.label,
+            type: "query",
+            datasource: PROMETHEUS,
+            query: { query, refId: `${d.name}-values`, qryType: 1 },
+            definition: query,
+            refresh: 2,
+            includeAll: true,
+            multi: true,
+            // "All" also matches series without the label (e.g. no team attribute set).
+            allValue: ".*",
+            current: { selected: true, text: ["All"], value: ["$__all"] },
+            sort: 1,
+        };
+    });
+}
+
+/** PromQL label matchers for the selected variables (absent labels match "All"). */
+export function promFilter(teamLabel: string): string {
+    return dimensions(teamLabel)
+        .map((d) => `${d.labelName}=~"$${d.name}"`)
+        .join(", ");
+}
+
+/** LogQL structured-metadata filters for the variables events carry (no team/repository on every event). */
+export function lokiFilter(): string {
+    return `| user_id=~"$user" | model=~"$model"`;
+}

@@ -1,0 +1,28 @@
+/**
+ * Health of the telemetry pipeline itself: collector, Prometheus, Loki. Shared by the pipeline
+ * dashboard and the pipeline alerts.
+ *
+ * The collector's own metric names gain or lose `_total` and unit suffixes with its telemetry
+ * settings and version, so they are matched by a name regex.
+ */
+import { CLAUDE_CODE_SCRAPE_JOB } from "./prometheus";
+
+/** A collector self-metric, tolerant of the `_total` suffix. */
+export const otelcol = (name: string, matchers = "") => `{__name__=~"otelcol_${name}(_total)?"${matchers ? `, ${matchers}` : ""}}`;
+
+export const pipelineSignals = {
+    collectorUp: `up{job="otel-collector"}`,
+    exporterUp: `up{job="${CLAUDE_CODE_SCRAPE_JOB}"}`,
+    acceptedMetricPoints: (range: string) => `sum(rate(${otelcol("receiver_accepted_metric_points")}[${range}]))`,
+    refusedMetricPoints: (range: string) => `sum(rate(${otelcol("receiver_refused_metric_points")}[${range}]))`,
+    acceptedLogRecords: (range: string) => `sum(rate(${otelcol("receiver_accepted_log_records")}[${range}]))`,
+    refusedLogRecords: (range: string) => `sum(rate(${otelcol("receiver_refused_log_records")}[${range}]))`,
+    failedLogExports: (range: string) => `sum(rate(${otelcol("exporter_send_failed_log_records")}[${range}]))`,
+    sentLogRecords: (range: string) => `sum(rate(${otelcol("exporter_sent_log_records")}[${range}]))`,
+    exportQueueSize: `sum(${otelcol("exporter_queue_size")})`,
+    prometheusSamplesAppended: (range: string) => `sum(rate(prometheus_tsdb_head_samples_appended_total[${range}]))`,
+    prometheusHeadSeries: `sum(prometheus_tsdb_head_series)`,
+    ruleEvaluationFailures: (range: string) => `sum(increase(prometheus_rule_evaluation_failures_total[${range}]))`,
+    lokiLinesReceived: (range: string) => `sum(rate(loki_distributor_lines_received_total[${range}]))`,
+    lokiDiscarded: (range: string) => `sum by (reason) (rate(loki_discarded_samples_total[${range}]))`,
+};
