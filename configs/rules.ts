@@ -5,16 +5,26 @@
  * Why not `increase()` on the raw series: every Claude Code session is its own series, and a
  * series appears in Prometheus already holding its first exported value. `increase()` counts only
  * growth between samples, so it misses that first value (a one-export session counts as 0), and
- * it extrapolates to the window edges. Here a series that was not present one interval earlier
- * counts in full, a drop counts as a restart from zero, and nothing is extrapolated:
+ * it extrapolates to the window edges. Here a series with no sample in the previous window counts
+ * in full, a drop counts as a restart from zero, and nothing is extrapolated:
  *
- *     increment = (x - x offset 1m >= 0) or x
+ *     now       = last_over_time(x[1m])              (the latest sample of this minute)
+ *     before    = last_over_time(x[15m] offset 1m)   (the latest sample before it)
+ *     increment = (now - before >= 0) unless (resets(x[1m]) > 0)               growth
+ *              or ((max_over_time(x[1m]) - before >= 0) + now) and (resets(x[1m]) > 0)
+ *                                                   a restart inside the minute: growth up to it, then from zero
+ *              or now                               new series, or a restart just before the minute
  *
  * Consecutive evaluations are exactly one interval apart, so the increments telescope: summed over
  * any run of evaluations they give exactly the growth of the counters (sum_over_time of the
- * recorded series over a range is the range's total). A series that went stale (its exporter
- * forgot it, or the collector restarted) is new when it returns, which is right for the
- * collector's delta-to-cumulative state, which also restarts from zero.
+ * recorded series over a range is the range's total).
+ *
+ * Both values skip staleness markers, so a sample written just before a scrape failure (a
+ * collector restart) is still counted. The previous value is looked up over 15 minutes: after a short gap (a
+ * collector or Prometheus restart) a cumulative client's series continues from its old total and
+ * only the growth counts; a delta client's series restarts from zero (the collector's
+ * delta-to-cumulative state is gone) and shows as a drop, which counts in full. A series idle for
+ * longer than the collector's series TTL (at least 5m, 6h by default) comes back as new.
  */
 import { CLAUDE_CODE_SELECTOR, INCREMENT_INTERVAL, METRICS, Measure, SESSION_MEASURES, recordedIncrease, recordedSessionIncrease } from "./signals";
 import type { RuleGroup } from "./prometheus";
@@ -32,10 +42,20 @@ export const INCREMENT_QUERY_OFFSET = "30s";
  */
 export const PER_SESSION_LABELS = ["session_id", "instance", "otel_scope_name", "otel_scope_version", "terminal_type"] as const;
 
+/** How far back the previous value of a series is looked for (longer gaps make it new). */
+export const PREVIOUS_VALUE_LOOKBACK = "15m";
+
 /** The exact increment of a counter over the last interval, per series (see file comment). */
 export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL): string {
     const series = `${metric}{${CLAUDE_CODE_SELECTOR}}`;
-    return `(${series} - ${series} offset ${interval} >= 0) or ${series}`;
+    const now = `last_over_time(${series}[${interval}])`;
+    const before = `last_over_time(${series}[${PREVIOUS_VALUE_LOOKBACK}] offset ${interval})`;
+    const restarted = `(resets(${series}[${interval}]) > 0)`;
+    return [
+        `((${now} - ${before} >= 0) unless ${restarted})`,
+        `(((max_over_time(${series}[${interval}]) - ${before} >= 0) + ${now}) and ${restarted})`,
+        now,
+    ].join(" or ");
 }
 
 export function incrementRuleGroups(): RuleGroup[] {

@@ -51,7 +51,7 @@ export const DEFAULTS = {
     grafanaAdminUser: "admin",
     grafanaAnonymousViewer: false,
     clientProtocol: "grpc" as ClientProtocol,
-    clientTemporality: "cumulative" as ClientTemporality,
+    clientTemporality: "delta" as ClientTemporality,
     clientMetricExportIntervalMs: 10000,
     clientLogsExportIntervalMs: 5000,
     /** Budgets as "<period> <scope> <USD>": period daily|monthly (UTC), scope total|user|team. */

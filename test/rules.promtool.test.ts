@@ -69,6 +69,13 @@ const STORIES: Story[] = [
         points: [[1, 4], [3, "stale"], [5, 1]],
         spent: 5,
     },
+    {
+        session: "restart-within-a-minute",
+        user: "u1",
+        what: "spent 3.5; the collector restarted and the series came back from zero, all inside one rule interval; then 1 more",
+        points: [[1, 3], [4 + 1 / 6, 3.5], [4 + 4 / 6, 0.5], [6, 1]],
+        spent: 4.5,
+    },
     { session: "idle", user: "u1", what: "spent 1, idle for 8 minutes, then 0.5 more", points: [[1, 1], [9, 1.5]], spent: 1.5 },
     { session: "other-user", user: "u2", what: "another user's session", points: [[2, 2.5]], spent: 2.5 },
 ];
@@ -108,7 +115,7 @@ function runPromtoolTest(tests: unknown[], skip: (note?: string) => void): strin
 describe("increment recording rules (promtool test rules)", () => {
     it("story totals add up to what the stories spent", () => {
         // The expectations below come from the stories' words; this checks the arithmetic.
-        expect(spentBy("u1")).toBeCloseTo(0.7 + 2 + 5 + 5 + 1.5, 12);
+        expect(spentBy("u1")).toBeCloseTo(0.7 + 2 + 5 + 5 + 4.5 + 1.5, 12);
         expect(STORIES.filter((s) => s.user === "u1").reduce((a, s) => a + s.spent, 0)).toBeCloseTo(spentBy("u1"), 12);
     });
 

@@ -1,6 +1,6 @@
 /**
  * A non-default stack: another machine's ports and bind address, shorter retention, drop privacy,
- * data deleted on destroy, viewer mode, delta clients over HTTP, and every notification channel.
+ * data deleted on destroy, viewer mode, cumulative clients over HTTP, and every notification channel.
  */
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -26,7 +26,7 @@ const config = {
     grafanaAnonymousViewer: "true",
     grafanaAdminUser: "ops",
     clientProtocol: "http/protobuf",
-    clientTemporality: "delta",
+    clientTemporality: "cumulative",
     clientMetricExportIntervalMs: "30000",
     budgets: '["monthly user 200","daily team 50"]',
     budgetWarningPercent: "70",
@@ -140,11 +140,11 @@ describe("custom stack", () => {
         expect(userRule.annotations.runbook_url).toBe("http://192.168.1.20:13000/d/claude-code-overview");
     });
 
-    it("exports client settings for HTTP, delta and the configured interval", () => {
+    it("exports client settings for HTTP, cumulative and the configured interval", () => {
         const env = run.exports.claudeCodeEnv as Record<string, string>;
         expect(env.OTEL_EXPORTER_OTLP_PROTOCOL).toBe("http/protobuf");
         expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://192.168.1.20:14318");
-        expect(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE).toBe("delta");
+        expect(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE).toBe("cumulative");
         expect(env.OTEL_METRIC_EXPORT_INTERVAL).toBe("30000");
         expect(run.exports.grafanaUrl).toBe("http://192.168.1.20:13000");
     });

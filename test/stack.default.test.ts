@@ -201,7 +201,7 @@ describe("default stack: outputs", () => {
         expect([...run.secretExports]).toEqual(["grafanaAdminPassword"]);
     });
 
-    it("exports Claude Code settings: gRPC to the collector, cumulative, content logging off", () => {
+    it("exports Claude Code settings: gRPC to the collector, delta, content logging off", () => {
         const env = run.exports.claudeCodeEnv as Record<string, string>;
         expect(env).toEqual({
             CLAUDE_CODE_ENABLE_TELEMETRY: "1",
@@ -209,7 +209,7 @@ describe("default stack: outputs", () => {
             OTEL_LOGS_EXPORTER: "otlp",
             OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
             OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
-            OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
+            OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
             OTEL_METRIC_EXPORT_INTERVAL: "10000",
             OTEL_LOGS_EXPORT_INTERVAL: "5000",
             OTEL_LOG_USER_PROMPTS: "0",

@@ -1,0 +1,132 @@
+/**
+ * A real Prometheus 3.x (Debian's package) on loopback for tests: load series by remote write,
+ * backfill the project's recording rules with promtool, and query it over the HTTP API.
+ */
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildRuleFiles, RuleGroup } from "../../configs/prometheus";
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = createServer();
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as { port: number }).port;
+            srv.close(() => resolve(port));
+        });
+        srv.on("error", reject);
+    });
+}
+
+export interface QueryResult {
+    metric: Record<string, string>;
+    value: number;
+}
+
+export class PrometheusServer {
+    readonly dir = mkdtempSync(join(tmpdir(), "prom-truth-"));
+    readonly dataDir = join(this.dir, "data");
+    private proc?: ChildProcess;
+    private port = 0;
+    private log = "";
+
+    constructor(
+        private readonly prometheusBin: string,
+        private readonly promtoolBin: string,
+    ) {
+        mkdirSync(this.dataDir);
+        writeFileSync(join(this.dir, "prometheus.yml"), "global:\n  scrape_interval: 10s\n");
+    }
+
+    get url(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    async start(): Promise<void> {
+        this.port = await freePort();
+        this.log = "";
+        this.proc = spawn(
+            this.prometheusBin,
+            [
+                `--config.file=${join(this.dir, "prometheus.yml")}`,
+                `--storage.tsdb.path=${this.dataDir}`,
+                "--storage.tsdb.retention.time=20y",
+                `--web.listen-address=127.0.0.1:${this.port}`,
+                "--web.enable-remote-write-receiver",
+                "--query.lookback-delta=5m",
+            ],
+            { stdio: ["ignore", "pipe", "pipe"] },
+        );
+        this.proc.stdout?.on("data", (d) => (this.log += d));
+        this.proc.stderr?.on("data", (d) => (this.log += d));
+        const deadline = Date.now() + 30000;
+        while (Date.now() < deadline) {
+            if (this.proc.exitCode !== null) throw new Error(`prometheus exited:\n${this.log}`);
+            try {
+                const res = await fetch(`${this.url}/-/ready`);
+                if (res.ok) return;
+            } catch {
+                // not listening yet
+            }
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`prometheus not ready after 30s:\n${this.log}`);
+    }
+
+    async stop(): Promise<void> {
+        const proc = this.proc;
+        if (!proc || proc.exitCode !== null) return;
+        await new Promise<void>((resolve) => {
+            proc.on("exit", () => resolve());
+            proc.kill("SIGTERM");
+        });
+    }
+
+    /** Evaluates recording rules over [startMs, endMs] with promtool and adds the blocks to the TSDB (restarts Prometheus). */
+    async backfillRules(groups: RuleGroup[], startMs: number, endMs: number): Promise<void> {
+        const rulesDir = join(this.dir, "rules");
+        const outDir = join(this.dir, "rule-blocks");
+        mkdirSync(rulesDir, { recursive: true });
+        rmSync(outDir, { recursive: true, force: true });
+        const files = Object.entries(buildRuleFiles(groups)).map(([name, content]) => {
+            const path = join(rulesDir, name);
+            writeFileSync(path, content);
+            return path;
+        });
+        execFileSync(
+            this.promtoolBin,
+            [
+                "tsdb",
+                "create-blocks-from",
+                "rules",
+                `--start=${Math.floor(startMs / 1000)}`,
+                `--end=${Math.ceil(endMs / 1000)}`,
+                `--url=${this.url}`,
+                `--output-dir=${outDir}`,
+                "--eval-interval=1m",
+                ...files,
+            ],
+            { stdio: "pipe", maxBuffer: 64 * 1024 * 1024 },
+        );
+        await this.stop();
+        for (const block of readdirSync(outDir)) renameSync(join(outDir, block), join(this.dataDir, block));
+        await this.start();
+    }
+
+    async query(expr: string, atMs: number): Promise<QueryResult[]> {
+        const body = new URLSearchParams({ query: expr, time: String(atMs / 1000) });
+        const res = await fetch(`${this.url}/api/v1/query`, { method: "POST", body });
+        const json = (await res.json()) as any;
+        if (json.status !== "success") throw new Error(`query failed: ${expr}\n${json.error}`);
+        const data = json.data;
+        if (data.resultType === "scalar") return [{ metric: {}, value: Number(data.result[1]) }];
+        if (data.resultType !== "vector") throw new Error(`unexpected result type ${data.resultType} for ${expr}`);
+        return data.result.map((r: any) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    }
+
+    cleanup(): void {
+        rmSync(this.dir, { recursive: true, force: true });
+    }
+}
