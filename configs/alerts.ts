@@ -129,8 +129,14 @@ export function rule(args: {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calendar periods (UTC). PromQL has no "since midnight": a subquery keeps only the per-minute
-// increments whose step falls in the same UTC day (or month) as the evaluation time.
+// Calendar periods (UTC). PromQL has no "since midnight", so:
+// - today so far: a subquery walks the last day minute by minute and keeps the per-minute
+//   increments whose own timestamp (less 1 ms: a sample at 00:00 closes the minute before) falls
+//   on the same UTC day as the evaluation time (`@ end()` pins that inside the subquery);
+// - this month so far: the complete days of this month (a subquery stepping at UTC midnights,
+//   each step summing the day before it) plus today so far.
+// Long windows are read day by day (or hour by hour), never as one huge range, so an evaluation
+// holds few samples at a time.
 // ---------------------------------------------------------------------------------------------
 
 /** The label a budget scope groups by (none for the total). */
@@ -138,21 +144,41 @@ export function scopeLabels(scope: BudgetScope, teamLabel: string): string[] {
     return scope === "total" ? [] : scope === "user" ? ["user_id"] : [teamLabel];
 }
 
-const PERIOD_FUNCTION: Record<BudgetPeriod, { fn: string; window: string; seconds: number }> = {
-    daily: { fn: "day_of_year", window: "1d", seconds: 86400 },
-    monthly: { fn: "month", window: "31d", seconds: 31 * 86400 },
-};
+const grouping = (by: readonly string[]) => (by.length > 0 ? ` by (${by.join(", ")})` : "");
+const COST = recordedIncrease("cost");
+/** The UTC calendar value (day of year, month) of the evaluation time, usable inside subqueries. */
+const atEnd = (fn: string) => `scalar(last_over_time(${fn}(vector(time()))[1m:1m] @ end()))`;
 
-/** Cost since the start of the current UTC day or month, by the scope's label. */
+/** Cost since 00:00 UTC today, by the given labels. */
+export function todayCost(by: readonly string[]): string {
+    const g = grouping(by);
+    return `sum${g} (sum_over_time((sum${g} (${COST} and (day_of_year(timestamp(${COST}) - 0.001) == ${atEnd("day_of_year")})))[1d:1m]))`;
+}
+
+/** Cost on the complete UTC days of this month before today, by the given labels. */
+export function earlierDaysThisMonthCost(by: readonly string[]): string {
+    const g = grouping(by);
+    return `sum${g} (sum_over_time((sum${g} (sum_over_time(${COST}[1d])) and on () (month(vector(time() - 60)) == ${atEnd("month")}))[31d:1d]))`;
+}
+
+/** Cost since the start of the current UTC day or month, by the given labels. */
 export function periodToDateCost(period: BudgetPeriod, by: readonly string[]): string {
-    const { fn, window } = PERIOD_FUNCTION[period];
-    const g = by.length > 0 ? ` by (${by.join(", ")})` : "";
-    const current = `scalar(last_over_time(${fn}(vector(time()))[1m:1m] @ end()))`;
-    return `sum${g} (sum_over_time((sum${g} (${recordedIncrease("cost")}) and on () (${fn}(vector(time())) == ${current}))[${window}:1m]))`;
+    if (period === "daily") return todayCost(by);
+    const today = todayCost(by);
+    const earlier = earlierDaysThisMonthCost(by);
+    // Labels seen on only one side are kept: (a + b) or a or b.
+    return `(${earlier} + ${today}) or ${earlier} or ${today}`;
+}
+
+/** A measure's total over the complete hours of a long window, read hour by hour. */
+export function hourlyTotal(window: string, matchers = ""): string {
+    return `sum(sum_over_time((sum(sum_over_time(${COST}${matchers ? `{${matchers}}` : ""}[1h])))[${window}:1h]))`;
 }
 
 /** Seconds left in the current UTC month. */
 export const SECONDS_LEFT_IN_MONTH = "scalar((days_in_month() - day_of_month()) * 86400 + 86400 - (hour() * 3600 + minute() * 60))";
+
+const PERIOD_SECONDS: Record<BudgetPeriod, number> = { daily: 86400, monthly: 31 * 86400 };
 
 export interface AlertSettings {
     budgets: Budget[];
@@ -182,7 +208,7 @@ export function budgetRules(s: AlertSettings): AlertRule[] {
             rule({
                 name: `Claude Code ${b.period} ${b.scope} budget ${percent}%`,
                 uid: `cc-budget-${b.period}-${b.scope}-${severity}`,
-                queries: [{ name: "spend", datasource: "prometheus", expr: periodToDateCost(b.period, by), lookbackSeconds: PERIOD_FUNCTION[b.period].seconds }],
+                queries: [{ name: "spend", datasource: "prometheus", expr: periodToDateCost(b.period, by), lookbackSeconds: PERIOD_SECONDS[b.period] }],
                 condition: `$spend > ${round((b.amountUsd * percent) / 100)}`,
                 forDuration: "0s",
                 severity,
@@ -210,7 +236,7 @@ export function forecastRules(s: AlertSettings): AlertRule[] {
                 queries: [
                     { name: "spent", datasource: "prometheus", expr: periodToDateCost("monthly", []), lookbackSeconds: 31 * 86400 },
                     // The last 7 days' average spend per second, carried to the end of the month.
-                    { name: "rest", datasource: "prometheus", expr: `${total("cost", "7d")} / (7 * 86400) * ${SECONDS_LEFT_IN_MONTH}`, lookbackSeconds: 7 * 86400 },
+                    { name: "rest", datasource: "prometheus", expr: `${hourlyTotal("7d")} / (7 * 86400) * ${SECONDS_LEFT_IN_MONTH}`, lookbackSeconds: 7 * 86400 },
                 ],
                 condition: `($spent + $rest) > ${b.amountUsd}`,
                 forDuration: "1h",
@@ -230,7 +256,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             uid: "cc-cost-spike",
             queries: [
                 { name: "hour", datasource: "prometheus", expr: signals.costUsd("1h"), lookbackSeconds: 3600 },
-                { name: "baseline", datasource: "prometheus", expr: `${signals.costUsd("7d")} / 168`, lookbackSeconds: 7 * 86400 },
+                { name: "baseline", datasource: "prometheus", expr: `${hourlyTotal("7d")} / 168`, lookbackSeconds: 7 * 86400 },
             ],
             condition: `$hour > ${s.costSpikeFactor} * $baseline && $hour > ${s.costSpikeMinUsd}`,
             forDuration: "0s",

@@ -134,7 +134,7 @@ describe("custom stack", () => {
         expect(conditions["Claude Code monthly user budget 90%"]).toBe("$spend_value > 180");
         expect(conditions["Claude Code daily team budget 70%"]).toBe("$spend_value > 35");
         const userRule = group.rules.find((r: any) => r.name === "Claude Code monthly user budget 90%");
-        expect(JSON.parse(userRule.datas[0].model).expr).toMatch(/^sum by \(user_id\) /);
+        expect(JSON.parse(userRule.datas[0].model).expr).toMatch(/^\(sum by \(user_id\) /);
         const teamRule = group.rules.find((r: any) => r.name === "Claude Code daily team budget 70%");
         expect(JSON.parse(teamRule.datas[0].model).expr).toMatch(/^sum by \(squad\) /);
         expect(userRule.annotations.runbook_url).toBe("http://192.168.1.20:13000/d/claude-code-overview");

@@ -6,7 +6,8 @@
  * in the api_request events.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { periodToDateCost } from "../configs/alerts";
+import { forecastRules, periodToDateCost } from "../configs/alerts";
+import { ALERT_SETTINGS } from "./truth/queries";
 import { incrementRuleGroups } from "../configs/rules";
 import { signals } from "../configs/signals";
 import { findTool } from "./support/tools";
@@ -181,6 +182,21 @@ describe.skipIf(!haveTools && !process.env.CI)("dashboard and alert numbers agai
         const endOfDay3 = START + 3 * DAY - MIN;
         const month = await scalar(periodToDateCost("monthly", []), endOfDay3);
         expect(relErr(month, truthCost(world, START, endOfDay3))).toBeLessThan(TOLERANCE);
+    });
+
+    it("forecast: month-to-date plus the last 7 days' hourly rate carried to the month's end", async () => {
+        const t = START + 3 * DAY - MIN; // 3 October, 23:59 UTC
+        const [forecast] = forecastRules(ALERT_SETTINGS);
+        const expr = (refId: string) => JSON.parse(forecast.datas.find((d) => d.refId === refId)!.model).expr as string;
+        const spent = await scalar(expr("spent"), t);
+        const rest = await scalar(expr("rest"), t);
+        const lastHour = Math.floor(t / 3600000) * 3600000;
+        const end = new Date(t);
+        const monthEnd = Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 1);
+        // Seconds left counted from the current minute, as the rule's clock functions do.
+        const secondsLeft = (monthEnd - Math.floor(t / 60000) * 60000) / 1000;
+        expect(relErr(spent, truthCost(world, START, t))).toBeLessThan(TOLERANCE);
+        expect(relErr(rest, (truthCost(world, lastHour - 7 * DAY, lastHour) / (7 * 86400)) * secondsLeft)).toBeLessThan(TOLERANCE);
     });
 
     it("the naive query most stacks use (increase over raw series) is wrong on the same data", async () => {

@@ -20,6 +20,7 @@ const loki = (refId: string, expr: string, legendFormat?: string, instant = fals
 
 export function eventsDashboard(teamLabel: string): Dashboard {
     const f = lokiFilter();
+    const fTools = lokiFilter(false);
     const lokiPanel = (spec: PanelSpec): PanelSpec => ({ ...spec, datasource: LOKI, targets: spec.targets?.map((t) => ({ ...t, queryType: t.instant ? "instant" : "range" })) });
     const panels: PanelSpec[] = [
         row("API calls"),
@@ -52,9 +53,9 @@ export function eventsDashboard(teamLabel: string): Dashboard {
             w: 24,
         },
         row("Tools"),
-        lokiPanel(barGauge("Tool calls", "Executed tool calls by tool (tool_result events; rejected calls are not executed).", eventSignals.toolCalls(RANGE, f), "{{tool_name}}", "short")),
-        lokiPanel(barGauge("Tool success rate", "Share of executed calls that succeeded.", eventSignals.toolSuccessRatio(RANGE, f), "{{tool_name}}", "percentunit", { min: 0, max: 1 })),
-        lokiPanel(barGauge("Tool rejections", "Permission decisions that rejected a tool call.", eventSignals.toolRejections(RANGE, f), "{{tool_name}}", "short")),
+        lokiPanel(barGauge("Tool calls", "Executed tool calls by tool (tool_result events; rejected calls are not executed).", eventSignals.toolCalls(RANGE, fTools), "{{tool_name}}", "short")),
+        lokiPanel(barGauge("Tool success rate", "Share of executed calls that succeeded.", eventSignals.toolSuccessRatio(RANGE, fTools), "{{tool_name}}", "percentunit", { min: 0, max: 1 })),
+        lokiPanel(barGauge("Tool rejections", "Permission decisions that rejected a tool call.", eventSignals.toolRejections(RANGE, fTools), "{{tool_name}}", "short")),
         row("Recent events"),
         {
             type: "logs",

@@ -4,7 +4,7 @@
  */
 import { signals } from "../signals";
 import { Dashboard, PanelSpec, bars, barGauge, dashboard, row, stat, table } from "./model";
-import { promFilter, variables } from "./variables";
+import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const PRODUCTIVITY_UID = "claude-code-productivity";
 
@@ -13,29 +13,30 @@ const BUCKET = "$__interval";
 
 export function productivityDashboard(teamLabel: string): Dashboard {
     const f = promFilter(teamLabel);
+    const fm = promFilter(teamLabel, NO_MODEL);
     const panels: PanelSpec[] = [
         row("Output"),
         stat("Lines added", "Lines of code Claude Code added (Write, Edit, NotebookEdit).", signals.linesOfCode(RANGE, `type="added", ${f}`, []), "short", { decimals: 0 }),
         stat("Lines removed", "Lines of code Claude Code removed.", signals.linesOfCode(RANGE, `type="removed", ${f}`, []), "short", { decimals: 0 }),
-        stat("Commits", "Git commits Claude Code created.", signals.commits(RANGE, f), "short", { decimals: 0 }),
-        stat("Pull requests", "Pull requests Claude Code opened.", signals.pullRequests(RANGE, f), "short", { decimals: 0 }),
-        stat("Cost per commit", "Total cost / commits in the range.", signals.costPerCommit(RANGE, f), "currencyUSD", { decimals: 2 }),
+        stat("Commits", "Git commits Claude Code created.", signals.commits(RANGE, fm), "short", { decimals: 0 }),
+        stat("Pull requests", "Pull requests Claude Code opened.", signals.pullRequests(RANGE, fm), "short", { decimals: 0 }),
+        stat("Cost per commit", "Total cost / commits in the range (all models: commits carry no model).", signals.costPerCommit(RANGE, fm), "currencyUSD", { decimals: 2 }),
         stat("Cost per 1,000 changed lines", "Total cost / (lines added + removed) × 1,000.", signals.costPerKiloLine(RANGE, f), "currencyUSD", { decimals: 2 }),
         bars("Lines of code", "Lines added and removed per time bucket.", [{ refId: "A", expr: signals.linesOfCode(BUCKET, f), legendFormat: "{{type}}" }], "short"),
         bars(
             "Commits and pull requests",
             "Per time bucket.",
             [
-                { refId: "A", expr: signals.commits(BUCKET, f), legendFormat: "commits" },
-                { refId: "B", expr: signals.pullRequests(BUCKET, f), legendFormat: "pull requests" },
+                { refId: "A", expr: signals.commits(BUCKET, fm), legendFormat: "commits" },
+                { refId: "B", expr: signals.pullRequests(BUCKET, fm), legendFormat: "pull requests" },
             ],
             "short",
         ),
         row("Edit decisions"),
-        stat("Edit accept rate", "Accepted / all permission decisions on Edit, Write and NotebookEdit.", signals.editAcceptRatio(RANGE, f), "percentunit", { w: 8, h: 8, decimals: 1, min: 0, max: 1 }),
-        barGauge("Accept rate by tool", "Accepted share of edit decisions per tool.", signals.editAcceptRatio(RANGE, f, ["tool_name"]), "{{tool_name}}", "percentunit", { min: 0, max: 1 }),
-        barGauge("Accept rate by language", "Accepted share of edit decisions per language (from the file extension).", signals.editAcceptRatio(RANGE, f, ["language"]), "{{language}}", "percentunit", { min: 0, max: 1 }),
-        barGauge("Decisions by source", "Who decided: config, hook, classifier, the user (temporary, permanent, reject, abort).", signals.editDecisions(RANGE, f, ["decision", "source"]), "{{decision}} / {{source}}", "short"),
+        stat("Edit accept rate", "Accepted / all permission decisions on Edit, Write and NotebookEdit.", signals.editAcceptRatio(RANGE, fm), "percentunit", { w: 8, h: 8, decimals: 1, min: 0, max: 1 }),
+        barGauge("Accept rate by tool", "Accepted share of edit decisions per tool.", signals.editAcceptRatio(RANGE, fm, ["tool_name"]), "{{tool_name}}", "percentunit", { min: 0, max: 1 }),
+        barGauge("Accept rate by language", "Accepted share of edit decisions per language (from the file extension).", signals.editAcceptRatio(RANGE, fm, ["language"]), "{{language}}", "percentunit", { min: 0, max: 1 }),
+        barGauge("Decisions by source", "Who decided: config, hook, classifier, the user (temporary, permanent, reject, abort).", signals.editDecisions(RANGE, fm, ["decision", "source"]), "{{decision}} / {{source}}", "short"),
         row("Models"),
         barGauge("Cost per 1,000 output tokens", "USD per 1,000 output tokens by model: what a unit of answer costs.", signals.costPerKiloOutputToken(RANGE, f), "{{model}}", "currencyUSD", { decimals: 3 }),
         barGauge("Cache hit rate by model", "cacheRead / (input + cacheRead + cacheCreation) per model.", signals.cacheHitRatio(RANGE, f, ["model"]), "{{model}}", "percentunit", { min: 0, max: 1 }),
@@ -59,7 +60,7 @@ export function productivityDashboard(teamLabel: string): Dashboard {
             description: "How long sessions in the range were active (Claude working plus the user typing), one value per session.",
             w: 24,
             h: 8,
-            targets: [{ refId: "A", expr: signals.sessionActiveSeconds(RANGE, f), instant: true, format: "table" }],
+            targets: [{ refId: "A", expr: signals.sessionActiveSeconds(RANGE, fm), instant: true, format: "table" }],
             unit: "s",
             options: { bucketCount: 20, combine: false, legend: { showLegend: false } },
         },

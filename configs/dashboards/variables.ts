@@ -36,14 +36,22 @@ export function variables(teamLabel: string): unknown[] {
     });
 }
 
-/** PromQL label matchers for the selected variables (absent labels match "All"). */
-export function promFilter(teamLabel: string): string {
+/**
+ * PromQL label matchers for the selected variables (absent labels match "All"). Measures whose
+ * series lack a dimension (commits, sessions and active time have no model) leave it out, or
+ * picking a model would empty them.
+ */
+export function promFilter(teamLabel: string, without: readonly string[] = []): string {
     return dimensions(teamLabel)
+        .filter((d) => !without.includes(d.name))
         .map((d) => `${d.labelName}=~"$${d.name}"`)
         .join(", ");
 }
 
-/** LogQL structured-metadata filters for the variables events carry (no team/repository on every event). */
-export function lokiFilter(): string {
-    return `| user_id=~"$user" | model=~"$model"`;
+/** Dimensions a measure's series do not carry. */
+export const NO_MODEL = ["model"] as const;
+
+/** LogQL structured-metadata filters for the variables events carry (tool events have no model). */
+export function lokiFilter(withModel = true): string {
+    return withModel ? `| user_id=~"$user" | model=~"$model"` : `| user_id=~"$user"`;
 }
