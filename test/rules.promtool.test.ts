@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { buildRuleFiles } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
-import { recordedIncrease, recordedSessionIncrease } from "../configs/signals";
+import { METRICS, Measure, recordedIncrease, recordedSessionIncrease } from "../configs/signals";
 import { requireTool } from "./support/tools";
 
 const STEP_S = 10; // scrape interval of the stories
@@ -157,6 +157,28 @@ describe("increment recording rules (promtool test rules)", () => {
                             exp_samples: [{ labels: `${cost}${aggregated.replace("USER", "u1")}`, value: 1 }],
                         },
                     ],
+                },
+            ],
+            ctx.skip,
+        );
+        expect(out).toContain("SUCCESS");
+    });
+
+    it("every recorded measure follows the same stories (tokens, sessions, lines, …)", (ctx) => {
+        const measures = Object.keys(METRICS) as Measure[];
+        const out = runPromtoolTest(
+            [
+                {
+                    interval: `${STEP_S}s`,
+                    input_series: measures.flatMap((m) => STORIES.map((s) => ({ series: `${METRICS[m]}${labels(s)}`, values: values(s.points) }))),
+                    promql_expr_test: measures.map((m) => ({
+                        expr: `sum by (user_id) (sum_over_time(${recordedIncrease(m)}[${END_MIN}m]))`,
+                        eval_time: `${END_MIN}m`,
+                        exp_samples: [
+                            { labels: '{user_id="u1"}', value: spentBy("u1") },
+                            { labels: '{user_id="u2"}', value: spentBy("u2") },
+                        ],
+                    })),
                 },
             ],
             ctx.skip,
