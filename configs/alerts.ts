@@ -5,7 +5,7 @@
  * server-side expressions: a reduce per query, then a math condition, the shape Grafana's own
  * rule editor produces. Expressions come from the same measures as the dashboards.
  */
-import { OVERVIEW_UID } from "./dashboards";
+import { OVERVIEW_UID, allDashboards } from "./dashboards";
 import { DATASOURCE_UIDS } from "./dashboards/model";
 import { EVENTS_UID } from "./dashboards/events";
 import { PIPELINE_UID } from "./dashboards/pipeline";
@@ -217,7 +217,7 @@ export function budgetRules(s: AlertSettings): AlertRule[] {
                 description:
                     `Spend since the start of the UTC ${b.period === "daily" ? "day" : "month"} (Claude Code's client-side estimate) passed ${percent}% of the budget. ` +
                     "Open the overview to see which user, model and session drove it. If the spend is expected, raise the budget in the stack config (budgets).",
-                dashboardUid: OVERVIEW_UID,
+                ...panelLink(s.teamLabel, OVERVIEW_UID, "Total cost"),
                 grafanaUrl: s.grafanaUrl,
             }),
         );
@@ -243,7 +243,7 @@ export function forecastRules(s: AlertSettings): AlertRule[] {
                 severity: "warning",
                 summary: `Claude Code is projected to spend {{ humanize $values.spent_value.Value }} + {{ humanize $values.rest_value.Value }} USD this month, over the ${b.amountUsd} USD monthly budget.`,
                 description: "Month-to-date spend plus the last 7 days' average rate for the rest of the month exceeds the monthly budget.",
-                dashboardUid: OVERVIEW_UID,
+                ...panelLink(s.teamLabel, OVERVIEW_UID, "Total cost"),
                 grafanaUrl: s.grafanaUrl,
             }),
         );
@@ -263,7 +263,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: `Claude Code spent {{ humanize $values.hour_value.Value }} USD in the last hour, over ${s.costSpikeFactor}× the 7-day hourly average of {{ humanize $values.baseline_value.Value }} USD.`,
             description: "A sudden rise in spend: a runaway agent loop, a larger model, or a lost prompt cache. Check the top sessions.",
-            dashboardUid: OVERVIEW_UID,
+            ...panelLink(s.teamLabel, OVERVIEW_UID, "Cost by model"),
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -275,7 +275,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: `{{ $labels.user_id }} used {{ humanize $values.tokens_value.Value }} non-cached tokens in the last hour (limit ${s.tokenBurnPerHour}).`,
             description: "Input, output and cache-creation tokens (cache reads, which are cheap, are not counted) per user in the last hour.",
-            dashboardUid: OVERVIEW_UID,
+            ...panelLink(s.teamLabel, OVERVIEW_UID, "Tokens by type"),
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -291,7 +291,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "info",
             summary: `Prompt-cache hit rate over 6 hours is {{ humanizePercentage $values.ratio_value.Value }}, below ${s.cacheHitRateMinPercent}%.`,
             description: "cacheRead / (input + cacheRead + cacheCreation). A low rate means prompts are re-sent at full price; compare models on the productivity dashboard.",
-            dashboardUid: PRODUCTIVITY_UID,
+            ...panelLink(s.teamLabel, PRODUCTIVITY_UID, "Cache hit rate by model"),
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -306,7 +306,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: `{{ humanize $values.errors_value.Value }} Claude Code API calls failed in 15 minutes (over ${s.apiErrorRateMaxPercent}% of calls).`,
             description: "api_error events are sent for calls that failed after Claude Code's own retries. Check the status codes on the API dashboard.",
-            dashboardUid: EVENTS_UID,
+            ...panelLink(s.teamLabel, EVENTS_UID, "Errors and exhausted retries"),
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -318,7 +318,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: "{{ humanize $values.exhausted_value.Value }} Claude Code requests gave up after every retry in the last 15 minutes.",
             description: "api_retries_exhausted: the API kept failing (overload, outage, or a proxy in the way).",
-            dashboardUid: EVENTS_UID,
+            ...panelLink(s.teamLabel, EVENTS_UID, "Errors and exhausted retries"),
             grafanaUrl: s.grafanaUrl,
         }),
     ];
@@ -338,7 +338,7 @@ export function pipelineRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: "Claude Code sent {{ humanize $values.events_value.Value }} API-request events in 15 minutes but no cost metrics reached Prometheus.",
             description: "Events flow but metrics do not: check OTEL_METRICS_EXPORTER=otlp in the client, the collector's metrics pipeline, and the claude-code-otel scrape target.",
-            dashboardUid: PIPELINE_UID,
+            ...panelLink(s.teamLabel, PIPELINE_UID, "Metric points"),
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -350,7 +350,7 @@ export function pipelineRules(s: AlertSettings): AlertRule[] {
             severity: "critical",
             summary: "Prometheus cannot scrape the OpenTelemetry Collector: Claude Code telemetry is being lost.",
             description: "docker ps / docker logs for the otel-collector container; its health endpoint is published on collectorHealthPort.",
-            dashboardUid: PIPELINE_UID,
+            ...panelLink(s.teamLabel, PIPELINE_UID, "Collector"),
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -362,10 +362,18 @@ export function pipelineRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: "The collector fails to send {{ humanize $values.failed_value.Value }} event records per second to Loki.",
             description: "Loki down, rejecting (structured metadata too large) or out of disk: see the pipeline dashboard and docker logs of Loki.",
-            dashboardUid: PIPELINE_UID,
+            ...panelLink(s.teamLabel, PIPELINE_UID, "Log records (events)"),
             grafanaUrl: s.grafanaUrl,
         }),
     ];
+}
+
+/** The dashboard and panel an alert links to; fails loudly if the panel was renamed or removed. */
+export function panelLink(teamLabel: string, dashboardUid: string, title: string): { dashboardUid: string; panelId: number } {
+    const dashboard = allDashboards(teamLabel).find((d) => d.uid === dashboardUid);
+    const panel = dashboard?.panels.find((p) => p.title === title && p.type !== "row");
+    if (!panel) throw new Error(`alert link: no panel "${title}" on dashboard ${dashboardUid}`);
+    return { dashboardUid, panelId: panel.id };
 }
 
 /** Every alert rule group the stack provisions. */

@@ -137,7 +137,9 @@ describe("custom stack", () => {
         expect(JSON.parse(userRule.datas[0].model).expr).toMatch(/^\(sum by \(user_id\) /);
         const teamRule = group.rules.find((r: any) => r.name === "Claude Code daily team budget 70%");
         expect(JSON.parse(teamRule.datas[0].model).expr).toMatch(/^sum by \(squad\) /);
-        expect(userRule.annotations.runbook_url).toBe("http://192.168.1.20:13000/d/claude-code-overview");
+        expect(userRule.annotations.runbook_url).toBe(`http://192.168.1.20:13000/d/claude-code-overview?viewPanel=${userRule.annotations.__panelId__}`);
+        const overview = JSON.parse(run.ofType(TYPES.dashboard).find((d) => JSON.parse(d.inputs.configJson).uid === "claude-code-overview")!.inputs.configJson);
+        expect(overview.panels.find((p: any) => String(p.id) === userRule.annotations.__panelId__).title).toBe("Total cost");
     });
 
     it("exports client settings for HTTP, cumulative and the configured interval", () => {
