@@ -120,33 +120,24 @@ export function bars(title: string, description: string, targets: Target[], unit
     });
 }
 
-export function pie(title: string, description: string, expr: string, legend: string, unit: string, extra: Partial<PanelSpec> = {}): PanelSpec {
-    return {
-        type: "piechart",
+/** A panel of one instant query's values, one per label value (pie chart, bar gauge). */
+function perLabel(type: string, options: Record<string, unknown>) {
+    return (title: string, description: string, expr: string, legend: string, unit: string, extra: Partial<PanelSpec> = {}): PanelSpec => ({
+        type,
         title,
         description,
         w: 8,
         h: 8,
         targets: [{ refId: "A", expr, instant: true, legendFormat: legend }],
         unit,
-        options: { ...REDUCE_LAST, pieType: "donut", legend: { displayMode: "table", placement: "right", values: ["value", "percent"] } },
+        options: { ...REDUCE_LAST, ...options },
         ...extra,
-    };
+    });
 }
 
-export function barGauge(title: string, description: string, expr: string, legend: string, unit: string, extra: Partial<PanelSpec> = {}): PanelSpec {
-    return {
-        type: "bargauge",
-        title,
-        description,
-        w: 8,
-        h: 8,
-        targets: [{ refId: "A", expr, instant: true, legendFormat: legend }],
-        unit,
-        options: { ...REDUCE_LAST, orientation: "horizontal", displayMode: "gradient", showUnfilled: true },
-        ...extra,
-    };
-}
+export const pie = perLabel("piechart", { pieType: "donut", legend: { displayMode: "table", placement: "right", values: ["value", "percent"] } });
+
+export const barGauge = perLabel("bargauge", { orientation: "horizontal", displayMode: "gradient", showUnfilled: true });
 
 /** A table from instant queries merged on their labels; `columns` renames refId values. */
 export function table(
