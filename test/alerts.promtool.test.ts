@@ -6,16 +6,12 @@
  * rule models. The inputs are recorded per-minute increments; promtool's clock starts at
  * 1970-01-01T00:00Z, so day and month boundaries fall at known times.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { AlertRule, budgetRules, usageRules } from "../configs/alerts";
 import { parseBudgets, DEFAULTS } from "../configs/settings";
 import { recordedIncrease } from "../configs/signals";
-import { requireTool } from "./support/tools";
+import { promtoolTestRules } from "./support/tools";
 
 const settings = {
     ...DEFAULTS,
@@ -58,15 +54,8 @@ function promtoolTest(
     skip: (note?: string) => void,
     every = "1m",
 ) {
-    const promtool = requireTool("promtool", skip);
-    const dir = mkdtempSync(join(tmpdir(), "alerts-test-"));
-    writeFileSync(join(dir, "alerts.yml"), stringify({ groups: [{ name: "converted", interval: every, rules: rules.map(asPrometheusAlert) }] }));
-    writeFileSync(join(dir, "test.yml"), stringify({ rule_files: ["alerts.yml"], evaluation_interval: "1m", tests: [{ interval: "1m", input_series: inputSeries, alert_rule_test: alertTests }] }));
-    try {
-        return execFileSync(promtool, ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8" });
-    } catch (e: any) {
-        throw new Error(`promtool test rules failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
-    }
+    const ruleFile = stringify({ groups: [{ name: "converted", interval: every, rules: rules.map(asPrometheusAlert) }] });
+    return promtoolTestRules({ "alerts.yml": ruleFile }, [{ interval: "1m", input_series: inputSeries, alert_rule_test: alertTests }], skip);
 }
 
 const at = (seconds: number) => `${seconds}s`;
@@ -119,29 +108,22 @@ describe("alert PromQL (promtool test rules)", () => {
         const spend = JSON.parse(budgets.find((r) => r.uid === "cc-budget-monthly-total-critical")!.datas[0].model).expr;
         const jan30 = 29 * DAY;
         const minutes = (fromS: number, toS: number) => (toS - fromS) / MIN;
-        const promtool = requireTool("promtool", ctx.skip);
-        const dir = mkdtempSync(join(tmpdir(), "alerts-test-"));
-        writeFileSync(join(dir, "rules.yml"), stringify({ groups: [] }));
-        writeFileSync(
-            join(dir, "test.yml"),
-            stringify({
-                rule_files: ["rules.yml"],
-                evaluation_interval: "1m",
-                tests: [
-                    {
-                        interval: "1m",
-                        input_series: [{ series: `${cost}{user_id="u1",model="m"}`, values: `_x${minutes(0, jan30)} ${steady(0.02, minutes(0, 3 * DAY))}` }],
-                        promql_expr_test: [
-                            // Samples at every minute from 30 Jan 00:00 (inclusive) to 31 Jan 23:00.
-                            { expr: spend, eval_time: at(31 * DAY - HOUR), exp_samples: [{ labels: "{}", value: 0.02 * (minutes(jan30, 31 * DAY - HOUR) + 1) }] },
-                            // The sample at 00:00 closes January's last minute; February has 60 minutes by 01:00.
-                            { expr: spend, eval_time: at(31 * DAY + HOUR), exp_samples: [{ labels: "{}", value: 0.02 * 60 }] },
-                        ],
-                    },
-                ],
-            }),
+        const out = promtoolTestRules(
+            { "rules.yml": stringify({ groups: [] }) },
+            [
+                {
+                    interval: "1m",
+                    input_series: [{ series: `${cost}{user_id="u1",model="m"}`, values: `_x${minutes(0, jan30)} ${steady(0.02, minutes(0, 3 * DAY))}` }],
+                    promql_expr_test: [
+                        // Samples at every minute from 30 Jan 00:00 (inclusive) to 31 Jan 23:00.
+                        { expr: spend, eval_time: at(31 * DAY - HOUR), exp_samples: [{ labels: "{}", value: 0.02 * (minutes(jan30, 31 * DAY - HOUR) + 1) }] },
+                        // The sample at 00:00 closes January's last minute; February has 60 minutes by 01:00.
+                        { expr: spend, eval_time: at(31 * DAY + HOUR), exp_samples: [{ labels: "{}", value: 0.02 * 60 }] },
+                    ],
+                },
+            ],
+            ctx.skip,
         );
-        const out = execFileSync(promtool, ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8" });
         expect(out).toContain("SUCCESS");
     });
 

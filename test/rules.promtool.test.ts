@@ -5,16 +5,11 @@
  * true spend, stated in words and numbers. The rules must give exactly that, where increase()
  * would not.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { buildRuleFiles } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
 import { METRICS, Measure, recordedIncrease, recordedSessionIncrease } from "../configs/signals";
-import { requireTool } from "./support/tools";
+import { promtoolTestRules } from "./support/tools";
 
 const STEP_S = 10; // scrape interval of the stories
 const END_MIN = 10;
@@ -100,17 +95,13 @@ const spentBy = (user: string, fromMin = 0) =>
         return sum + total;
     }, 0);
 
-function runPromtoolTest(tests: unknown[], skip: (note?: string) => void): string {
-    const promtool = requireTool("promtool", skip);
-    const dir = mkdtempSync(join(tmpdir(), "rules-test-"));
-    for (const [file, content] of Object.entries(buildRuleFiles(incrementRuleGroups()))) writeFileSync(join(dir, file), content);
-    writeFileSync(join(dir, "test.yml"), stringify({ rule_files: Object.keys(buildRuleFiles([])), evaluation_interval: "1m", tests }));
-    try {
-        return execFileSync(promtool, ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8" });
-    } catch (e: any) {
-        throw new Error(`promtool test rules failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
-    }
-}
+/** The stories as input series of one raw counter, sampled every STEP_S seconds. */
+const storyInput = (metric: string) => ({
+    interval: `${STEP_S}s`,
+    input_series: STORIES.map((s) => ({ series: `${metric}${labels(s)}`, values: values(s.points) })),
+});
+
+const runPromtoolTest = (tests: unknown[], skip: (note?: string) => void) => promtoolTestRules(buildRuleFiles(incrementRuleGroups()), tests, skip);
 
 describe("increment recording rules (promtool test rules)", () => {
     it("story totals add up to what the stories spent", () => {
@@ -125,8 +116,7 @@ describe("increment recording rules (promtool test rules)", () => {
         const out = runPromtoolTest(
             [
                 {
-                    interval: `${STEP_S}s`,
-                    input_series: STORIES.map((s) => ({ series: `claude_code_cost_usage_USD_total${labels(s)}`, values: values(s.points) })),
+                    ...storyInput("claude_code_cost_usage_USD_total"),
                     promql_expr_test: [
                         {
                             expr: `sum by (user_id) (sum_over_time(${cost}[${END_MIN}m]))`,
@@ -191,8 +181,7 @@ describe("increment recording rules (promtool test rules)", () => {
         const out = runPromtoolTest(
             [
                 {
-                    interval: `${STEP_S}s`,
-                    input_series: STORIES.map((s) => ({ series: `claude_code_cost_usage_USD_total${labels(s)}`, values: values(s.points) })),
+                    ...storyInput("claude_code_cost_usage_USD_total"),
                     promql_expr_test: [
                         {
                             expr: `sum by (session_id) (sum_over_time(${session}[${END_MIN}m]))`,
@@ -214,8 +203,7 @@ describe("increment recording rules (promtool test rules)", () => {
             runPromtoolTest(
                 [
                     {
-                        interval: `${STEP_S}s`,
-                        input_series: STORIES.map((s) => ({ series: `claude_code_cost_usage_USD_total${labels(s)}`, values: values(s.points) })),
+                        ...storyInput("claude_code_cost_usage_USD_total"),
                         promql_expr_test: [
                             {
                                 expr: `sum by (user_id) (increase(claude_code_cost_usage_USD_total[${END_MIN}m]))`,

@@ -5,8 +5,10 @@
  * A missing tool fails the test in CI. Locally the test is skipped, loudly.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify } from "yaml";
 
 const CACHE_BIN = join(__dirname, "..", "..", ".cache", "prometheus", "usr", "bin");
 
@@ -29,4 +31,21 @@ export function requireTool(name: "promtool" | "prometheus", skip: (note?: strin
     console.warn(`\n*** SKIPPED: ${message}\n`);
     skip(message);
     throw new Error("unreachable");
+}
+
+/**
+ * Runs `promtool test rules` on the given rule files (name → content) and unit tests (the
+ * `tests:` list of a promtool test file, evaluation every minute). Returns promtool's output;
+ * throws with it when a test fails.
+ */
+export function promtoolTestRules(ruleFiles: Record<string, string>, tests: unknown[], skip: (note?: string) => void): string {
+    const promtool = requireTool("promtool", skip);
+    const dir = mkdtempSync(join(tmpdir(), "promtool-test-"));
+    for (const [file, content] of Object.entries(ruleFiles)) writeFileSync(join(dir, file), content);
+    writeFileSync(join(dir, "test.yml"), stringify({ rule_files: Object.keys(ruleFiles), evaluation_interval: "1m", tests }));
+    try {
+        return execFileSync(promtool, ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8" });
+    } catch (e: any) {
+        throw new Error(`promtool test rules failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+    }
 }
