@@ -109,7 +109,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 storedIn: this.grafana.volume,
                 dataSources: dataSources(s),
                 dashboards: allDashboards(s.teamLabel),
-                alertGroups: alertGroups({ ...s, budgets: s.parsedBudgets, grafanaUrl }),
+                alertGroups: alertGroups({ ...s, grafanaUrl }),
                 notifications: {
                     emails: s.alertEmails,
                     webhookUrl: pulumi.secret(s.secrets.alertWebhookUrl),

@@ -181,7 +181,8 @@ export const SECONDS_LEFT_IN_MONTH = "scalar((days_in_month() - day_of_month()) 
 const PERIOD_SECONDS: Record<BudgetPeriod, number> = { daily: 86400, monthly: 31 * 86400 };
 
 export interface AlertSettings {
-    budgets: Budget[];
+    /** The parsed `budgets` setting. */
+    parsedBudgets: Budget[];
     budgetWarningPercent: number;
     budgetCriticalPercent: number;
     teamLabel: string;
@@ -197,7 +198,7 @@ export interface AlertSettings {
 const PERIOD_WORD: Record<BudgetPeriod, string> = { daily: "today (UTC)", monthly: "this month (UTC)" };
 
 export function budgetRules(s: AlertSettings): AlertRule[] {
-    return s.budgets.flatMap((b) => {
+    return s.parsedBudgets.flatMap((b) => {
         const by = scopeLabels(b.scope, s.teamLabel);
         const who = b.scope === "total" ? "" : b.scope === "user" ? " by {{ $labels.user_id }}" : ` by ${s.teamLabel} {{ index $labels "${s.teamLabel}" }}`;
         const levels = [
@@ -227,7 +228,7 @@ export function budgetRules(s: AlertSettings): AlertRule[] {
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export function forecastRules(s: AlertSettings): AlertRule[] {
-    return s.budgets
+    return s.parsedBudgets
         .filter((b) => b.period === "monthly" && b.scope === "total")
         .map((b) =>
             rule({

@@ -15,7 +15,7 @@ import { promtoolTestRules } from "./support/tools";
 
 const settings = {
     ...DEFAULTS,
-    budgets: parseBudgets(["daily total 25", "monthly total 500", "daily user 10"]).budgets,
+    parsedBudgets: parseBudgets(["daily total 25", "monthly total 500", "daily user 10"]).budgets,
     grafanaUrl: "http://127.0.0.1:3000",
 };
 

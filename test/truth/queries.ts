@@ -17,7 +17,7 @@ export interface GeneratedQuery {
 
 export const ALERT_SETTINGS: AlertSettings = {
     ...DEFAULTS,
-    budgets: parseBudgets([...DEFAULTS.budgets, "daily user 10", "monthly team 300"]).budgets,
+    parsedBudgets: parseBudgets([...DEFAULTS.budgets, "daily user 10", "monthly team 300"]).budgets,
     grafanaUrl: "http://127.0.0.1:3000",
 };
 
