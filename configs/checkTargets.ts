@@ -1,0 +1,29 @@
+/**
+ * What the end-to-end check (scripts/check.ts) needs to know about a deployed stack: where each hop
+ * answers and what the stack provisioned. Exported as the secret stack output `checkTargets`.
+ */
+
+export interface CheckTargets {
+    /** OTLP/gRPC endpoint of the collector as Claude Code reaches it, e.g. http://127.0.0.1:4317. */
+    otlpGrpcEndpoint: string;
+    /** gRPC metadata every client sends (the receiver's bearer token when it requires one); lower-case keys. */
+    otlpHeaders: Record<string, string>;
+    /** The collector's health endpoint, when published on this machine. */
+    collectorHealthUrl?: string;
+    /** Prometheus HTTP API base, when the stack runs its own Prometheus; otherwise queries go through Grafana's data source proxy. */
+    prometheusUrl?: string;
+    /** Loki HTTP API base, when the stack runs its own Loki; otherwise queries go through Grafana's data source proxy. */
+    lokiUrl?: string;
+    /** Grafana base URL. */
+    grafanaUrl: string;
+    /** Value of the Authorization header for Grafana's HTTP API ("Basic …" or "Bearer …"). */
+    grafanaAuthorization: string;
+    /** uids of the provisioned Prometheus and Loki data sources. */
+    dataSourceUids: { prometheus: string; loki: string };
+    /** uid of the provisioned folder. */
+    folderUid: string;
+    /** uids of the provisioned dashboards. */
+    dashboardUids: string[];
+    /** Grafana-managed rule groups (alerts and, in team mode, recording rules) with their rule counts. */
+    ruleGroups: { name: string; rules: number }[];
+}
