@@ -23,6 +23,7 @@ function readSettings() {
 const settings = readSettings();
 const stack = new MonitoringStack("claude-code", { settings, stack: pulumi.getStack() });
 
+export const mode = stack.outputs.mode;
 export const grafanaUrl = stack.outputs.grafanaUrl;
 export const grafanaAdminUser = stack.outputs.grafanaAdminUser;
 export const grafanaAdminPassword = stack.outputs.grafanaAdminPassword;
@@ -34,3 +35,4 @@ export const collectorHealthUrl = stack.outputs.collectorHealthUrl;
 export const claudeCodeEnv = stack.outputs.claudeCodeEnv;
 export const claudeCodeShellExports = stack.outputs.claudeCodeShellExports;
 export const claudeCodeSettingsJson = stack.outputs.claudeCodeSettingsJson;
+export const checkTargets = stack.outputs.checkTargets;

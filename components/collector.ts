@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { COLLECTOR_CONFIG_PATH, COLLECTOR_PORTS, CollectorSettings, buildCollectorConfig, collectorMemory } from "../configs/collector";
+import * as random from "@pulumi/random";
+import { COLLECTOR_CONFIG_PATH, COLLECTOR_ENV, COLLECTOR_PORTS, CollectorDestinations, CollectorSettings, buildCollectorConfig, collectorMemory } from "../configs/collector";
 import { HOSTS } from "../configs/prometheus";
 import { ServicePlacement, placementOf, serviceContainer } from "./docker";
 
@@ -8,20 +9,48 @@ import { ServicePlacement, placementOf, serviceContainer } from "./docker";
 export interface CollectorArgs extends ServicePlacement {
     /** Host ports for OTLP gRPC, OTLP HTTP and the health endpoint. */
     ports: { otlpGrpc: number; otlpHttp: number; health: number };
-    /** Privacy mode, memory limit and series TTL. */
+    /** Privacy mode, memory limit, series TTL and self-scrape interval. */
     settings: CollectorSettings;
+    /** Where metrics and events go, and whether the receiver demands a token. */
+    destinations: CollectorDestinations;
+    /** The receiver's token when `destinations.receiverAuth` (secret); generated when not given. */
+    receiverToken?: pulumi.Output<string>;
+    /** Secret backend passwords or tokens (team mode). */
+    backendTokens: { metrics?: pulumi.Output<string>; logs?: pulumi.Output<string> };
 }
 
 /** The OpenTelemetry Collector that receives Claude Code's OTLP and feeds Prometheus and Loki. */
 export class Collector extends pulumi.ComponentResource {
     readonly container: docker.Container;
-    /** The generated configuration file. */
+    /** The generated configuration file (no credentials: they come from the environment). */
     readonly config: string;
+    /** The token every client must send (secret), when the receiver requires one. */
+    readonly receiverToken?: pulumi.Output<string>;
 
     constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("claude-code-monitoring:index:Collector", name, {}, opts);
-        this.config = buildCollectorConfig(args.settings);
-        // No healthcheck: the image is FROM scratch (no shell or HTTP client); Prometheus watches `up` instead.
+        this.config = buildCollectorConfig(args.settings, args.destinations);
+        if (args.destinations.receiverAuth) {
+            // Generated once and kept (encrypted) in state, unless the team chose its own with collectorToken.
+            this.receiverToken = pulumi.secret(
+                args.receiverToken ?? new random.RandomPassword(`${name}-receiver-token`, { length: 40, special: false }, { parent: this }).result,
+            );
+        }
+
+        const credentials: [string, pulumi.Output<string> | undefined][] = [
+            [COLLECTOR_ENV.receiverToken, this.receiverToken],
+            [COLLECTOR_ENV.metricsToken, args.backendTokens.metrics],
+            [COLLECTOR_ENV.logsToken, args.backendTokens.logs],
+        ];
+        const secretEnvs = credentials.filter((c): c is [string, pulumi.Output<string>] => c[1] !== undefined);
+        const plainEnvs = [`GOMEMLIMIT=${collectorMemory(args.settings.collectorMemoryMb).goMemLimitMib}MiB`];
+        // Credentials reach the process as environment variables: secret in state, absent from the config file.
+        const envs =
+            secretEnvs.length === 0
+                ? plainEnvs
+                : pulumi.secret(pulumi.all(secretEnvs.map(([, value]) => value)).apply((values) => [...plainEnvs, ...values.map((v, i) => `${secretEnvs[i][0]}=${v}`)]));
+
+        // No healthcheck: the image is FROM scratch (no shell or HTTP client); `up` of its self-metrics is watched instead.
         this.container = serviceContainer(
             `${name}-container`,
             {
@@ -33,12 +62,12 @@ export class Collector extends pulumi.ComponentResource {
                     { internal: COLLECTOR_PORTS.health, external: args.ports.health },
                 ],
                 memoryMb: args.settings.collectorMemoryMb,
-                envs: [`GOMEMLIMIT=${collectorMemory(args.settings.collectorMemoryMb).goMemLimitMib}MiB`],
+                envs,
                 command: ["--config", COLLECTOR_CONFIG_PATH],
                 uploads: [{ file: COLLECTOR_CONFIG_PATH, content: this.config }],
             },
             this,
         );
-        this.registerOutputs({ containerName: this.container.name, config: this.config });
+        this.registerOutputs({ containerName: this.container.name, config: this.config, receiverToken: this.receiverToken });
     }
 }

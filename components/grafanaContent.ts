@@ -3,6 +3,8 @@ import * as grafana from "@pulumiverse/grafana";
 import { AlertGroup, MESSAGE_TEMPLATE, MESSAGE_TEMPLATE_NAME } from "../configs/alerts";
 import { Dashboard, FOLDER } from "../configs/dashboards";
 import { DataSourceSpec } from "../configs/datasources";
+import { RecordingGroup } from "../configs/rules";
+import { SecretKey } from "../configs/settings";
 
 export interface NotificationTargets {
     /** Email addresses (Grafana needs SMTP settings to send). */
@@ -18,14 +20,18 @@ export interface NotificationTargets {
 export interface GrafanaContentArgs {
     /** Provider for the Grafana that receives the content. */
     provider: grafana.Provider;
-    /** The Grafana objects live in this resource's data; when it goes, so do they (no API calls needed). */
-    storedIn: pulumi.Resource;
+    /** The stack's own Grafana keeps these objects in this volume: when it goes, so do they (no API calls needed). Unset for a shared Grafana. */
+    storedIn?: pulumi.Resource;
     /** Data sources to create. */
     dataSources: DataSourceSpec[];
+    /** Secret passwords or tokens the data sources name in `tokenKey`. */
+    dataSourceTokens: Partial<Record<SecretKey, pulumi.Output<string>>>;
     /** Dashboard models. */
     dashboards: Dashboard[];
     /** Grafana-managed alert rule groups. */
     alertGroups: AlertGroup[];
+    /** Grafana-managed recording rule groups (team mode: no Prometheus of the stack's own runs rules). */
+    recordingGroups: RecordingGroup[];
     /** Where notifications go; with none, alerts show in Grafana's alert list only. */
     notifications: NotificationTargets;
 }
@@ -36,14 +42,14 @@ export class GrafanaContent extends pulumi.ComponentResource {
     readonly dataSources: grafana.oss.DataSource[];
     readonly dashboards: grafana.oss.Dashboard[];
     readonly ruleGroups: grafana.alerting.RuleGroup[];
+    readonly recordingGroups: grafana.alerting.RuleGroup[];
     readonly messageTemplate: grafana.alerting.MessageTemplate;
     readonly contactPoint?: grafana.alerting.ContactPoint;
-    readonly notificationPolicy?: grafana.alerting.NotificationPolicy;
 
     constructor(name: string, args: GrafanaContentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("claude-code-monitoring:index:GrafanaContent", name, {}, { ...opts, providers: [args.provider] });
-        // `pulumi destroy` then needs no running Grafana: the objects go with the database that holds them.
-        const child = { parent: this, deletedWith: args.storedIn };
+        // On the stack's own Grafana, `pulumi destroy` then needs no running Grafana: the objects go with the database that holds them.
+        const child = { parent: this, ...(args.storedIn ? { deletedWith: args.storedIn } : {}) };
 
         this.folder = new grafana.oss.Folder(`${name}-folder`, { uid: FOLDER.uid, title: FOLDER.title }, child);
 
@@ -52,7 +58,16 @@ export class GrafanaContent extends pulumi.ComponentResource {
             (ds) =>
                 new grafana.oss.DataSource(
                     `${name}-datasource-${ds.uid}`,
-                    { name: ds.name, uid: ds.uid, type: ds.type, url: ds.url, accessMode: "proxy", isDefault: ds.isDefault, jsonDataEncoded: JSON.stringify(ds.jsonData) },
+                    {
+                        name: ds.name,
+                        uid: ds.uid,
+                        type: ds.type,
+                        url: ds.url,
+                        accessMode: "proxy",
+                        isDefault: ds.isDefault,
+                        jsonDataEncoded: JSON.stringify(ds.jsonData),
+                        ...dataSourceCredentials(ds, args.dataSourceTokens),
+                    },
                     child,
                 ),
         );
@@ -84,29 +99,45 @@ export class GrafanaContent extends pulumi.ComponentResource {
                 },
                 { ...child, dependsOn: [this.messageTemplate] },
             );
-            // Manages Grafana's whole policy tree (one per organisation): every alert goes to the contact point.
-            this.notificationPolicy = new grafana.alerting.NotificationPolicy(
-                `${name}-notification-policy`,
-                { contactPoint: this.contactPoint.name, groupBies: ["grafana_folder", "alertname"], groupWait: "30s", groupInterval: "5m", repeatInterval: "4h" },
-                child,
-            );
         }
+        // Each rule routes to the contact point itself, so an organisation's notification policy tree
+        // (shared with other teams in a team Grafana) is left alone; without one, Grafana's default policy applies.
+        const notificationSettings = this.contactPoint
+            ? { contactPoint: this.contactPoint.name, groupBies: ["grafana_folder", "alertname"], groupWait: "30s", groupInterval: "5m", repeatInterval: "4h" }
+            : undefined;
 
-        this.ruleGroups = args.alertGroups.map(
-            (group) =>
-                new grafana.alerting.RuleGroup(
-                    `${name}-rules-${group.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
-                    { name: group.name, folderUid: this.folder.uid, intervalSeconds: group.intervalSeconds, rules: group.rules },
-                    { ...child, dependsOn: [...this.dataSources, ...(this.notificationPolicy ? [this.notificationPolicy] : [])] },
-                ),
+        const ruleGroup = (group: { name: string; intervalSeconds: number }, rules: pulumi.Input<grafana.types.input.alerting.RuleGroupRule>[]) =>
+            new grafana.alerting.RuleGroup(
+                `${name}-rules-${group.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+                { name: group.name, folderUid: this.folder.uid, intervalSeconds: group.intervalSeconds, rules },
+                { ...child, dependsOn: this.dataSources },
+            );
+        this.recordingGroups = args.recordingGroups.map((group) => ruleGroup(group, group.rules));
+        this.ruleGroups = args.alertGroups.map((group) =>
+            ruleGroup(group, notificationSettings ? group.rules.map((rule) => ({ ...rule, notificationSettings })) : group.rules),
         );
 
         this.registerOutputs({
             folderUid: this.folder.uid,
             dataSourceUids: this.dataSources.map((ds) => ds.uid),
             dashboardUrls: this.dashboards.map((d) => d.url),
-            ruleGroupNames: this.ruleGroups.map((g) => g.name),
+            ruleGroupNames: [...this.recordingGroups, ...this.ruleGroups].map((g) => g.name),
             contactPointName: this.contactPoint?.name,
         });
     }
+}
+
+/** Data source auth: basic auth with the user and the secret token, or a secret bearer header. */
+function dataSourceCredentials(ds: DataSourceSpec, tokens: Partial<Record<SecretKey, pulumi.Output<string>>>): Partial<grafana.oss.DataSourceArgs> {
+    if (ds.auth.kind === "none") return {};
+    const token = ds.tokenKey ? tokens[ds.tokenKey] : undefined;
+    if (!token) throw new Error(`data source ${ds.uid}: ${ds.auth.kind} auth needs a token, but none was passed`);
+    if (ds.auth.kind === "basic") {
+        return {
+            basicAuthEnabled: true,
+            basicAuthUsername: ds.auth.user,
+            secureJsonDataEncoded: pulumi.secret(token.apply((password) => JSON.stringify({ basicAuthPassword: password }))),
+        };
+    }
+    return { httpHeaders: pulumi.secret(token.apply((t) => ({ Authorization: `Bearer ${t}` }))) };
 }

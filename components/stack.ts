@@ -1,11 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as grafana from "@pulumiverse/grafana";
 import { alertGroups } from "../configs/alerts";
+import { CheckTargets, checkTargets } from "../configs/checkTargets";
 import { claudeCodeEnv, claudeCodeSettingsJson, claudeCodeShellExports, otlpEndpoints } from "../configs/client";
+import { collectorDestinations } from "../configs/collector";
 import { allDashboards } from "../configs/dashboards";
 import { dataSources } from "../configs/datasources";
-import { incrementRuleGroups } from "../configs/rules";
-import { StackSettings, hostForClients } from "../configs/settings";
+import { grafanaRecordingGroups, incrementRuleGroups } from "../configs/rules";
+import { StackSettings, collectorHostForClients, hostForClients } from "../configs/settings";
 import { Collector } from "./collector";
 import { STACK_LABEL } from "./docker";
 import { Grafana } from "./grafana";
@@ -20,33 +23,50 @@ export interface MonitoringStackArgs {
     stack: string;
 }
 
-/** The whole Claude Code monitoring stack on one Docker host. */
+/** How to reach the stack; in team mode the local-only entries are undefined. */
+export interface StackOutputs {
+    mode: string;
+    grafanaUrl: string;
+    grafanaAdminUser?: string;
+    grafanaAdminPassword?: pulumi.Output<string>;
+    prometheusUrl?: string;
+    lokiUrl?: string;
+    otlpGrpcEndpoint: string;
+    otlpHttpEndpoint: string;
+    collectorHealthUrl: string;
+    /** Secret when the collector requires a token (it is part of the env). */
+    claudeCodeEnv: pulumi.Input<Record<string, string>>;
+    claudeCodeShellExports: pulumi.Input<string>;
+    claudeCodeSettingsJson: pulumi.Input<string>;
+    /** Secret: for `npm run check`. */
+    checkTargets: pulumi.Output<CheckTargets>;
+}
+
+/** The stack's own Prometheus, Loki and Grafana (local mode). */
+interface LocalBackends {
+    prometheus: Prometheus;
+    loki: Loki;
+    grafana: Grafana;
+}
+
+/**
+ * The whole Claude Code monitoring stack. Local mode: collector, Prometheus, Loki and Grafana on
+ * one Docker host. Team mode: only the collector (on a shared host if docker:host says so),
+ * writing to the team's backends, and the same Grafana content provisioned into the team's Grafana.
+ */
 export class MonitoringStack extends pulumi.ComponentResource {
     readonly network: docker.Network;
     readonly collector: Collector;
-    readonly prometheus: Prometheus;
-    readonly loki: Loki;
-    readonly grafana: Grafana;
+    readonly local?: LocalBackends;
     readonly content: GrafanaContent;
-    readonly outputs: {
-        grafanaUrl: string;
-        grafanaAdminUser: string;
-        grafanaAdminPassword: pulumi.Output<string>;
-        prometheusUrl: string;
-        lokiUrl: string;
-        otlpGrpcEndpoint: string;
-        otlpHttpEndpoint: string;
-        collectorHealthUrl: string;
-        claudeCodeEnv: Record<string, string>;
-        claudeCodeShellExports: string;
-        claudeCodeSettingsJson: string;
-    };
+    readonly outputs: StackOutputs;
 
     constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("claude-code-monitoring:index:MonitoringStack", name, {}, opts);
         const s = args.settings;
         const namePrefix = `claude-code-${args.stack}`;
         const host = hostForClients(s);
+        const secret = <T>(value: pulumi.Input<T>) => pulumi.secret(value);
 
         // One private network: services find each other by alias; only chosen ports reach the host.
         this.network = new docker.Network(
@@ -56,11 +76,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
         );
         const common = { namePrefix, stack: args.stack, bindAddress: s.bindAddress, networkName: this.network.name };
 
-        this.loki = new Loki(
-            `${name}-loki`,
-            { ...common, image: s.lokiImage, port: s.lokiPort, memoryMb: s.lokiMemoryMb, keepData: s.keepDataOnDestroy, settings: s },
-            { parent: this },
-        );
+        this.local = s.mode === "local" ? this.localBackends(name, s, common) : undefined;
+
         this.collector = new Collector(
             `${name}-collector`,
             {
@@ -68,10 +85,93 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 image: s.collectorImage,
                 ports: { otlpGrpc: s.otlpGrpcPort, otlpHttp: s.otlpHttpPort, health: s.collectorHealthPort },
                 settings: s,
+                destinations: collectorDestinations(s),
+                ...(s.secrets.collectorToken ? { receiverToken: secret(s.secrets.collectorToken) } : {}),
+                backendTokens: {
+                    ...(s.secrets.teamMetricsToken ? { metrics: secret(s.secrets.teamMetricsToken) } : {}),
+                    ...(s.secrets.teamLogsToken ? { logs: secret(s.secrets.teamLogsToken) } : {}),
+                },
+            },
+            // Locally, Loki must be up before the collector exports events to it.
+            { parent: this, dependsOn: this.local ? [this.local.loki.container] : [] },
+        );
+
+        const grafanaUrl = this.local ? this.local.grafana.url : s.teamGrafanaUrl.replace(/\/+$/, "");
+        const grafanaAuth = this.local
+            ? pulumi.interpolate`${this.local.grafana.adminUser}:${this.local.grafana.adminPassword}`
+            : secret(s.secrets.teamGrafanaAuth);
+        // The team's Grafana: an existing server, reached with a service-account token from config.
+        const provider = this.local
+            ? this.local.grafana.provider
+            : new grafana.Provider(`${name}-team-grafana`, { url: grafanaUrl, auth: grafanaAuth, retries: 6 }, { parent: this });
+
+        const dashboards = allDashboards(s.teamLabel);
+        const alerts = alertGroups({ ...s, grafanaUrl });
+        const recordingGroups = this.local ? [] : grafanaRecordingGroups();
+        this.content = new GrafanaContent(
+            `${name}-content`,
+            {
+                provider,
+                ...(this.local ? { storedIn: this.local.grafana.volume } : {}),
+                dataSources: dataSources(s),
+                dataSourceTokens: { teamMetricsToken: secret(s.secrets.teamMetricsToken), teamLogsToken: secret(s.secrets.teamLogsToken) },
+                dashboards,
+                alertGroups: alerts,
+                recordingGroups,
+                notifications: {
+                    emails: s.alertEmails,
+                    webhookUrl: secret(s.secrets.alertWebhookUrl),
+                    hasWebhook: s.secrets.alertWebhookUrl !== "",
+                    slackUrl: secret(s.secrets.slackWebhookUrl),
+                    hasSlack: s.secrets.slackWebhookUrl !== "",
+                },
             },
             { parent: this },
         );
-        this.prometheus = new Prometheus(
+
+        const endpoints = otlpEndpoints(s);
+        const token = this.collector.receiverToken;
+        // With a receiver token the client settings include it, so they become secrets.
+        const fromClientEnv = <T>(render: (env: Record<string, string>) => T): pulumi.Input<T> =>
+            token ? (pulumi.secret(token.apply((t) => render(claudeCodeEnv(s, t)))) as pulumi.Output<T>) : render(claudeCodeEnv(s));
+        const collectorHealthUrl = `http://${collectorHostForClients(s)}:${s.collectorHealthPort}/`;
+        const localUrls = this.local ? { prometheusUrl: `http://${host}:${s.prometheusPort}`, lokiUrl: `http://${host}:${s.lokiPort}` } : {};
+        this.outputs = {
+            mode: s.mode,
+            grafanaUrl,
+            ...(this.local ? { grafanaAdminUser: this.local.grafana.adminUser, grafanaAdminPassword: this.local.grafana.adminPassword } : {}),
+            ...localUrls,
+            otlpGrpcEndpoint: endpoints.grpc,
+            otlpHttpEndpoint: endpoints.http,
+            collectorHealthUrl,
+            claudeCodeEnv: fromClientEnv((env) => env),
+            claudeCodeShellExports: fromClientEnv(claudeCodeShellExports),
+            claudeCodeSettingsJson: fromClientEnv(claudeCodeSettingsJson),
+            checkTargets: pulumi.secret(
+                pulumi.all([grafanaAuth, token ?? ""]).apply(([auth, receiverToken]) =>
+                    checkTargets({
+                        otlpGrpcEndpoint: endpoints.grpc,
+                        ...(receiverToken ? { receiverToken } : {}),
+                        collectorHealthUrl,
+                        ...localUrls,
+                        grafanaUrl,
+                        grafanaAuth: auth,
+                        dashboards,
+                        ruleGroups: [...recordingGroups, ...alerts],
+                    }),
+                ),
+            ),
+        };
+        this.registerOutputs(this.outputs);
+    }
+
+    private localBackends(name: string, s: StackSettings, common: { namePrefix: string; stack: string; bindAddress: string; networkName: pulumi.Output<string> }): LocalBackends {
+        const loki = new Loki(
+            `${name}-loki`,
+            { ...common, image: s.lokiImage, port: s.lokiPort, memoryMb: s.lokiMemoryMb, keepData: s.keepDataOnDestroy, settings: s },
+            { parent: this },
+        );
+        const prometheus = new Prometheus(
             `${name}-prometheus`,
             {
                 ...common,
@@ -84,58 +184,21 @@ export class MonitoringStack extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-
-        const grafanaUrl = `http://${host}:${s.grafanaPort}`;
-        this.grafana = new Grafana(
+        const grafanaServer = new Grafana(
             `${name}-grafana`,
             {
                 ...common,
                 image: s.grafanaImage,
                 port: s.grafanaPort,
-                url: grafanaUrl,
+                url: `http://${hostForClients(s)}:${s.grafanaPort}`,
                 memoryMb: s.grafanaMemoryMb,
                 keepData: s.keepDataOnDestroy,
                 settings: s,
                 smtpPassword: pulumi.secret(s.secrets.smtpPassword),
-                dependsOn: [this.prometheus.container, this.loki.container],
+                dependsOn: [prometheus.container, loki.container],
             },
             { parent: this },
         );
-
-        this.content = new GrafanaContent(
-            `${name}-content`,
-            {
-                provider: this.grafana.provider,
-                storedIn: this.grafana.volume,
-                dataSources: dataSources(s),
-                dashboards: allDashboards(s.teamLabel),
-                alertGroups: alertGroups({ ...s, grafanaUrl }),
-                notifications: {
-                    emails: s.alertEmails,
-                    webhookUrl: pulumi.secret(s.secrets.alertWebhookUrl),
-                    hasWebhook: s.secrets.alertWebhookUrl !== "",
-                    slackUrl: pulumi.secret(s.secrets.slackWebhookUrl),
-                    hasSlack: s.secrets.slackWebhookUrl !== "",
-                },
-            },
-            { parent: this },
-        );
-
-        const endpoints = otlpEndpoints(s);
-        const env = claudeCodeEnv(s);
-        this.outputs = {
-            grafanaUrl,
-            grafanaAdminUser: this.grafana.adminUser,
-            grafanaAdminPassword: this.grafana.adminPassword,
-            prometheusUrl: `http://${host}:${s.prometheusPort}`,
-            lokiUrl: `http://${host}:${s.lokiPort}`,
-            otlpGrpcEndpoint: endpoints.grpc,
-            otlpHttpEndpoint: endpoints.http,
-            collectorHealthUrl: `http://${host}:${s.collectorHealthPort}/`,
-            claudeCodeEnv: env,
-            claudeCodeShellExports: claudeCodeShellExports(env),
-            claudeCodeSettingsJson: claudeCodeSettingsJson(env),
-        };
-        this.registerOutputs(this.outputs);
+        return { prometheus, loki, grafana: grafanaServer };
     }
 }

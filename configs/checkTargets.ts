@@ -2,6 +2,11 @@
  * What the end-to-end check (scripts/check.ts) needs to know about a deployed stack: where each hop
  * answers and what the stack provisioned. Exported as the secret stack output `checkTargets`.
  */
+import type { AlertGroup } from "./alerts";
+import type { Dashboard } from "./dashboards";
+import { DATASOURCE_UIDS } from "./dashboards/model";
+import { FOLDER } from "./dashboards";
+import type { RecordingGroup } from "./rules";
 
 export interface CheckTargets {
     /** OTLP/gRPC endpoint of the collector as Claude Code reaches it, e.g. http://127.0.0.1:4317. */
@@ -26,4 +31,35 @@ export interface CheckTargets {
     dashboardUids: string[];
     /** Grafana-managed rule groups (alerts and, in team mode, recording rules) with their rule counts. */
     ruleGroups: { name: string; rules: number }[];
+}
+
+/** Grafana API credentials as an Authorization header: `user:password` is basic auth, anything else a token. */
+export function grafanaAuthorization(auth: string): string {
+    return auth.includes(":") ? `Basic ${Buffer.from(auth).toString("base64")}` : `Bearer ${auth}`;
+}
+
+export function checkTargets(args: {
+    otlpGrpcEndpoint: string;
+    receiverToken?: string;
+    collectorHealthUrl: string;
+    prometheusUrl?: string;
+    lokiUrl?: string;
+    grafanaUrl: string;
+    grafanaAuth: string;
+    dashboards: Dashboard[];
+    ruleGroups: (AlertGroup | RecordingGroup)[];
+}): CheckTargets {
+    return {
+        otlpGrpcEndpoint: args.otlpGrpcEndpoint,
+        otlpHeaders: args.receiverToken ? { authorization: `Bearer ${args.receiverToken}` } : {},
+        collectorHealthUrl: args.collectorHealthUrl,
+        ...(args.prometheusUrl ? { prometheusUrl: args.prometheusUrl } : {}),
+        ...(args.lokiUrl ? { lokiUrl: args.lokiUrl } : {}),
+        grafanaUrl: args.grafanaUrl,
+        grafanaAuthorization: grafanaAuthorization(args.grafanaAuth),
+        dataSourceUids: { ...DATASOURCE_UIDS },
+        folderUid: FOLDER.uid,
+        dashboardUids: args.dashboards.map((d) => d.uid),
+        ruleGroups: args.ruleGroups.map((g) => ({ name: g.name, rules: g.rules.length })),
+    };
 }

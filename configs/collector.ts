@@ -2,10 +2,14 @@
  * OpenTelemetry Collector (contrib) configuration.
  *
  * Metrics: OTLP → memory_limiter → [privacy] → deltatocumulative → prometheus exporter (pulled by
- * Prometheus). Logs (Claude Code events): OTLP → memory_limiter → [privacy] → Loki's native OTLP
- * endpoint. Keys follow the contrib 0.16x READMEs; see the README's "what is machine-checked" table.
+ * the stack's Prometheus), or in team mode → remote write / OTLP to the team's backend. Logs (Claude
+ * Code events): OTLP → memory_limiter → [privacy] → Loki's native OTLP endpoint. Keys follow the
+ * contrib 0.16x READMEs; see the README's "what is machine-checked" table.
+ *
+ * Credentials never appear in the file: they reach the container as environment variables
+ * (secret in Pulumi state) and the file refers to them as ${env:NAME}.
  */
-import { PlainSettings, PrivacyMode, parseDuration } from "./settings";
+import { BackendAuth, MetricsProtocol, PlainSettings, PrivacyMode, SecretKey, backendAuth, parseDuration, receiverRequiresToken } from "./settings";
 import { toYaml } from "./yaml";
 
 /** Ports the collector listens on inside the Docker network. */
@@ -43,26 +47,151 @@ export function collectorMemory(containerMb: number): { limitMib: number; spikeL
     return { limitMib, spikeLimitMib: Math.floor(limitMib * 0.25), goMemLimitMib: Math.floor(limitMib * 0.8) };
 }
 
-export type CollectorSettings = Pick<PlainSettings, "privacyMode" | "collectorMemoryMb" | "collectorSeriesTtl">;
+export type CollectorSettings = Pick<PlainSettings, "privacyMode" | "collectorMemoryMb" | "collectorSeriesTtl" | "scrapeInterval">;
 
-export function buildCollectorConfig(settings: CollectorSettings, lokiOtlpUrl = "http://loki:3100/otlp"): string {
+/** Environment variables that carry the collector's credentials into the container. */
+export const COLLECTOR_ENV = {
+    receiverToken: "CLAUDE_CODE_COLLECTOR_TOKEN",
+    metricsToken: "METRICS_BACKEND_TOKEN",
+    logsToken: "LOGS_BACKEND_TOKEN",
+} as const;
+
+/** A backend the collector pushes to. */
+export interface PushTarget {
+    url: string;
+    auth: BackendAuth;
+}
+
+/** Where the collector sends what it receives, and whether its receiver demands a token. */
+export interface CollectorDestinations {
+    /** scrape: the stack's Prometheus pulls the collector's exporter; otherwise pushed to a team backend. */
+    metrics: { protocol: "scrape" } | ({ protocol: MetricsProtocol } & PushTarget);
+    /** Loki's OTLP endpoint base (the exporter appends /v1/logs). */
+    logs: PushTarget;
+    /** The OTLP receivers accept only requests with `Authorization: Bearer $CLAUDE_CODE_COLLECTOR_TOKEN`. */
+    receiverAuth: boolean;
+}
+
+/** The local stack: Prometheus scrapes, Loki in the same Docker network, receiver open on loopback. */
+export const LOCAL_DESTINATIONS: CollectorDestinations = {
+    metrics: { protocol: "scrape" },
+    logs: { url: "http://loki:3100/otlp", auth: { kind: "none" } },
+    receiverAuth: false,
+};
+
+export type DestinationSettings = Pick<
+    PlainSettings,
+    "mode" | "bindAddress" | "teamMetricsProtocol" | "teamMetricsWriteUrl" | "teamMetricsUser" | "teamLogsWriteUrl" | "teamLogsUser"
+> & { secrets: Pick<Record<SecretKey, string>, "collectorToken" | "teamMetricsToken" | "teamLogsToken"> };
+
+/** The destinations the settings call for: the local containers, or the team's backends. */
+export function collectorDestinations(settings: DestinationSettings): CollectorDestinations {
+    const receiverAuth = receiverRequiresToken(settings);
+    if (settings.mode === "local") return { ...LOCAL_DESTINATIONS, receiverAuth };
+    return {
+        metrics: {
+            protocol: settings.teamMetricsProtocol,
+            url: settings.teamMetricsWriteUrl,
+            auth: backendAuth(settings.teamMetricsUser, settings.secrets.teamMetricsToken),
+        },
+        logs: { url: settings.teamLogsWriteUrl, auth: backendAuth(settings.teamLogsUser, settings.secrets.teamLogsToken) },
+        receiverAuth,
+    };
+}
+
+/** Self-metrics job name; the same in both modes, so the pipeline alerts work on either. */
+export const COLLECTOR_SELF_JOB = "otel-collector";
+
+/** A client authenticator extension for a backend (keyed by its component id), if it needs one. */
+function authExtension(name: string, auth: BackendAuth, tokenEnv: string): Record<string, unknown> {
+    const token = `\${env:${tokenEnv}}`;
+    if (auth.kind === "basic") return { [`basicauth/${name}`]: { client_auth: { username: auth.user, password: token } } };
+    if (auth.kind === "bearer") return { [`bearertokenauth/${name}`]: { token } };
+    return {};
+}
+
+const authenticator = (extensions: Record<string, unknown>) => {
+    const id = Object.keys(extensions)[0];
+    return id ? { auth: { authenticator: id } } : {};
+};
+
+/** Retries for pushes: a backend that is briefly unreachable loses nothing. */
+const PUSH_RETRY = { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "10m" };
+
+export function buildCollectorConfig(settings: CollectorSettings, destinations: CollectorDestinations = LOCAL_DESTINATIONS): string {
     const memory = collectorMemory(settings.collectorMemoryMb);
     const privacy = settings.privacyMode !== "keep";
     const ttl = settings.collectorSeriesTtl;
     if (parseDuration(ttl) === undefined) throw new Error(`collectorSeriesTtl "${ttl}" is not a duration`);
 
+    const receiverAuthExtension = destinations.receiverAuth ? { "bearertokenauth/clients": { token: `\${env:${COLLECTOR_ENV.receiverToken}}` } } : {};
+    const metrics = destinations.metrics;
+    const metricsAuth = metrics.protocol === "scrape" ? {} : authExtension("metrics", metrics.auth, COLLECTOR_ENV.metricsToken);
+    const logsAuth = authExtension("logs", destinations.logs.auth, COLLECTOR_ENV.logsToken);
+
+    const metricsExporter: Record<string, unknown> =
+        metrics.protocol === "scrape"
+            ? {
+                  prometheus: {
+                      endpoint: `0.0.0.0:${COLLECTOR_PORTS.exporter}`,
+                      // Explicit, so names stay claude_code_cost_usage_USD_total across collector upgrades.
+                      translation_strategy: "UnderscoreEscapingWithSuffixes",
+                      // Not shorter than deltatocumulative's max_stale, or a paused series would vanish and restart.
+                      metric_expiration: ttl,
+                  },
+              }
+            : metrics.protocol === "remote_write"
+              ? {
+                    // Names get the same _USD_total style suffixes as the local exporter (add_metric_suffixes defaults to true).
+                    prometheusremotewrite: {
+                        endpoint: metrics.url,
+                        ...authenticator(metricsAuth),
+                        retry_on_failure: PUSH_RETRY,
+                        remote_write_queue: { enabled: true, queue_size: 10000, num_consumers: 4 },
+                    },
+                }
+              : {
+                    "otlp_http/metrics": {
+                        endpoint: metrics.url,
+                        ...authenticator(metricsAuth),
+                        retry_on_failure: PUSH_RETRY,
+                        sending_queue: { enabled: true, queue_size: 1000, batch: { flush_timeout: "1s", min_size: 512, max_size: 4096 } },
+                    },
+                };
+    const metricsExporterId = Object.keys(metricsExporter)[0];
+    // Pushing: the collector scrapes its own telemetry into the same backend (the local Prometheus scrapes it instead).
+    const selfScrape = metrics.protocol !== "scrape";
+
     const config = {
         extensions: {
             // Listens on every interface so the host (published port) can probe it; the image has no shell.
             health_check: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.health}` },
+            ...receiverAuthExtension,
+            ...metricsAuth,
+            ...logsAuth,
         },
         receivers: {
             otlp: {
                 protocols: {
-                    grpc: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}` },
-                    http: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpHttp}` },
+                    grpc: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}`, ...authenticator(receiverAuthExtension) },
+                    http: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpHttp}`, ...authenticator(receiverAuthExtension) },
                 },
             },
+            ...(selfScrape
+                ? {
+                      "prometheus/self": {
+                          config: {
+                              scrape_configs: [
+                                  {
+                                      job_name: COLLECTOR_SELF_JOB,
+                                      scrape_interval: settings.scrapeInterval,
+                                      static_configs: [{ targets: [`127.0.0.1:${COLLECTOR_PORTS.selfMetrics}`] }],
+                                  },
+                              ],
+                          },
+                      },
+                  }
+                : {}),
         },
         processors: {
             // First in every pipeline: refuses data before the container runs out of memory.
@@ -86,21 +215,16 @@ export function buildCollectorConfig(settings: CollectorSettings, lokiOtlpUrl = 
             deltatocumulative: { max_stale: ttl },
         },
         exporters: {
-            prometheus: {
-                endpoint: `0.0.0.0:${COLLECTOR_PORTS.exporter}`,
-                // Explicit, so names stay claude_code_cost_usage_USD_total across collector upgrades.
-                translation_strategy: "UnderscoreEscapingWithSuffixes",
-                // Not shorter than deltatocumulative's max_stale, or a paused series would vanish and restart.
-                metric_expiration: ttl,
-            },
+            ...metricsExporter,
             "otlp_http/loki": {
-                endpoint: lokiOtlpUrl,
-                retry_on_failure: { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "10m" },
+                endpoint: destinations.logs.url,
+                ...authenticator(logsAuth),
+                retry_on_failure: PUSH_RETRY,
                 sending_queue: { enabled: true, queue_size: 1000, batch: { flush_timeout: "1s", min_size: 512, max_size: 4096 } },
             },
         },
         service: {
-            extensions: ["health_check"],
+            extensions: ["health_check", ...Object.keys(receiverAuthExtension), ...Object.keys(metricsAuth), ...Object.keys(logsAuth)],
             telemetry: {
                 logs: { level: "info" },
                 metrics: {
@@ -112,8 +236,9 @@ export function buildCollectorConfig(settings: CollectorSettings, lokiOtlpUrl = 
                 metrics: {
                     receivers: ["otlp"],
                     processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "deltatocumulative"],
-                    exporters: ["prometheus"],
+                    exporters: [metricsExporterId],
                 },
+                ...(selfScrape ? { "metrics/self": { receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: [metricsExporterId] } } : {}),
                 logs: {
                     receivers: ["otlp"],
                     processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : [])],

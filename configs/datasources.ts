@@ -1,39 +1,54 @@
 /**
- * Grafana data sources for the stack's Prometheus and Loki, with fixed uids.
+ * Grafana data sources for Prometheus and Loki, with fixed uids: the stack's own containers in
+ * local mode, the team's backends in team mode.
  */
 import { DATASOURCE_UIDS } from "./dashboards";
 import { LOKI_PORT } from "./loki";
 import { HOSTS, PROMETHEUS_PORT } from "./prometheus";
-import { PlainSettings } from "./settings";
+import { BackendAuth, PlainSettings, SecretKey, backendAuth } from "./settings";
 
 export interface DataSourceSpec {
     name: string;
     uid: string;
     type: "prometheus" | "loki";
-    /** As seen from inside the Docker network (Grafana's server-side proxy makes the calls). */
+    /** As Grafana's server reaches it (its server-side proxy makes the calls). */
     url: string;
     isDefault: boolean;
     jsonData: Record<string, unknown>;
+    /** How Grafana authenticates; the token itself is bound by the component (a secret). */
+    auth: BackendAuth;
+    /** The secret setting holding the password or token, when `auth` needs one. */
+    tokenKey?: SecretKey;
 }
 
-export function dataSources(settings: Pick<PlainSettings, "scrapeInterval">): DataSourceSpec[] {
+export type DataSourceSettings = Pick<PlainSettings, "mode" | "scrapeInterval" | "teamMetricsQueryUrl" | "teamMetricsUser" | "teamLogsQueryUrl" | "teamLogsUser"> & {
+    secrets: Pick<Record<SecretKey, string>, "teamMetricsToken" | "teamLogsToken">;
+};
+
+export function dataSources(settings: DataSourceSettings): DataSourceSpec[] {
+    const team = settings.mode === "team";
     return [
         {
-            name: "Prometheus",
+            name: "Claude Code Prometheus",
             uid: DATASOURCE_UIDS.prometheus,
             type: "prometheus",
-            url: `http://${HOSTS.prometheus}:${PROMETHEUS_PORT}`,
-            isDefault: true,
+            url: team ? settings.teamMetricsQueryUrl : `http://${HOSTS.prometheus}:${PROMETHEUS_PORT}`,
+            // The default only on the stack's own Grafana; a team's Grafana keeps its own default.
+            isDefault: !team,
             // timeInterval = scrape interval: the floor of $__interval and $__rate_interval.
             jsonData: { httpMethod: "POST", timeInterval: settings.scrapeInterval, prometheusType: "Prometheus" },
+            auth: team ? backendAuth(settings.teamMetricsUser, settings.secrets.teamMetricsToken) : { kind: "none" },
+            ...(team ? { tokenKey: "teamMetricsToken" as const } : {}),
         },
         {
-            name: "Loki",
+            name: "Claude Code Loki",
             uid: DATASOURCE_UIDS.loki,
             type: "loki",
-            url: `http://${HOSTS.loki}:${LOKI_PORT}`,
+            url: team ? settings.teamLogsQueryUrl : `http://${HOSTS.loki}:${LOKI_PORT}`,
             isDefault: false,
             jsonData: { maxLines: 1000, timeout: 60 },
+            auth: team ? backendAuth(settings.teamLogsUser, settings.secrets.teamLogsToken) : { kind: "none" },
+            ...(team ? { tokenKey: "teamLogsToken" as const } : {}),
         },
     ];
 }

@@ -5,13 +5,14 @@
  * The collector's own metric names gain or lose `_total` and unit suffixes with its telemetry
  * settings and version, so they are matched by a name regex.
  */
+import { COLLECTOR_SELF_JOB } from "./collector";
 import { CLAUDE_CODE_SCRAPE_JOB } from "./prometheus";
 
 /** A collector self-metric, tolerant of the `_total` suffix. */
 export const otelcol = (name: string, matchers = "") => `{__name__=~"otelcol_${name}(_total)?"${matchers ? `, ${matchers}` : ""}}`;
 
 export const pipelineSignals = {
-    collectorUp: `up{job="otel-collector"}`,
+    collectorUp: `up{job="${COLLECTOR_SELF_JOB}"}`,
     exporterUp: `up{job="${CLAUDE_CODE_SCRAPE_JOB}"}`,
     acceptedMetricPoints: (range: string) => `sum(rate(${otelcol("receiver_accepted_metric_points")}[${range}]))`,
     refusedMetricPoints: (range: string) => `sum(rate(${otelcol("receiver_refused_metric_points")}[${range}]))`,

@@ -6,7 +6,7 @@
  * is newer than the Debian promtool used in tests).
  */
 import { PlainSettings } from "./settings";
-import { COLLECTOR_PORTS } from "./collector";
+import { COLLECTOR_PORTS, COLLECTOR_SELF_JOB } from "./collector";
 import { toYaml } from "./yaml";
 
 export const PROMETHEUS_PORT = 9090;
@@ -35,7 +35,7 @@ export function buildPrometheusConfig(settings: PrometheusSettings): string {
                 honor_labels: true,
                 ...target(HOSTS.collector, COLLECTOR_PORTS.exporter),
             },
-            { job_name: "otel-collector", ...target(HOSTS.collector, COLLECTOR_PORTS.selfMetrics) },
+            { job_name: COLLECTOR_SELF_JOB, ...target(HOSTS.collector, COLLECTOR_PORTS.selfMetrics) },
             { job_name: "prometheus", ...target("localhost", PROMETHEUS_PORT) },
             { job_name: "loki", ...target(HOSTS.loki, 3100) },
             { job_name: "grafana", ...target(HOSTS.grafana, 3000) },

@@ -26,8 +26,10 @@
  * delta-to-cumulative state is gone) and shows as a drop, which counts in full. A series idle for
  * longer than the collector's series TTL (at least 5m, 6h by default) comes back as new.
  */
-import { CLAUDE_CODE_SELECTOR, INCREMENT_INTERVAL, METRICS, Measure, SESSION_MEASURES, recordedIncrease, recordedSessionIncrease } from "./signals";
+import { DATASOURCE_UIDS } from "./dashboards/model";
 import type { RuleGroup } from "./prometheus";
+import { parseDuration } from "./settings";
+import { CLAUDE_CODE_SELECTOR, INCREMENT_INTERVAL, METRICS, Measure, SESSION_MEASURES, recordedIncrease, recordedSessionIncrease } from "./signals";
 
 /**
  * Rules run this far behind real time, so a scrape whose timestamp falls just before an
@@ -45,36 +47,88 @@ export const PER_SESSION_LABELS = ["session_id", "instance", "otel_scope_name", 
 /** How far back the previous value of a series is looked for (longer gaps make it new). */
 export const PREVIOUS_VALUE_LOOKBACK = "15m";
 
-/** The exact increment of a counter over the last interval, per series (see file comment). */
-export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL): string {
+/**
+ * The exact increment of a counter over the last interval, per series (see file comment). With a
+ * `delay`, every selector reads that much further back: the same result as a rule group's
+ * query_offset, for rule engines that have none (Grafana-managed recording rules).
+ */
+export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL, delay?: string): string {
     const series = `${metric}{${CLAUDE_CODE_SELECTOR}}`;
-    const now = `last_over_time(${series}[${interval}])`;
-    const before = `last_over_time(${series}[${PREVIOUS_VALUE_LOOKBACK}] offset ${interval})`;
-    const restarted = `(resets(${series}[${interval}]) > 0)`;
+    const back = (d: string | undefined) => (d ? ` offset ${d}` : "");
+    const within = `[${interval}]${back(delay)}`;
+    const beforeOffset = delay ? `${(parseDuration(interval)! + parseDuration(delay)!) / 1000}s` : interval;
+    const now = `last_over_time(${series}${within})`;
+    const before = `last_over_time(${series}[${PREVIOUS_VALUE_LOOKBACK}] offset ${beforeOffset})`;
+    const restarted = `(resets(${series}${within}) > 0)`;
     return [
         `((${now} - ${before} >= 0) unless ${restarted})`,
-        `(((max_over_time(${series}[${interval}]) - ${before} >= 0) + ${now}) and ${restarted})`,
+        `(((max_over_time(${series}${within}) - ${before} >= 0) + ${now}) and ${restarted})`,
         now,
     ].join(" or ");
 }
 
-export function incrementRuleGroups(): RuleGroup[] {
+/** One recording rule per measure (and per-session variants): the recorded name and its expression. */
+export function incrementRecords(delay?: string): { record: string; expr: string }[] {
     const measures = Object.keys(METRICS) as Measure[];
     return [
+        ...measures.map((measure) => ({
+            record: recordedIncrease(measure),
+            expr: `sum without (${PER_SESSION_LABELS.join(", ")}) (${incrementExpr(METRICS[measure], INCREMENT_INTERVAL, delay)})`,
+        })),
+        ...SESSION_MEASURES.map((measure) => ({
+            record: recordedSessionIncrease(measure),
+            expr: `sum without (${PER_SESSION_LABELS.filter((l) => l !== "session_id").join(", ")}) (${incrementExpr(METRICS[measure], INCREMENT_INTERVAL, delay)})`,
+        })),
+    ];
+}
+
+/** The rules for the stack's own Prometheus. */
+export function incrementRuleGroups(): RuleGroup[] {
+    return [{ name: "claude-code-increments", interval: INCREMENT_INTERVAL, query_offset: INCREMENT_QUERY_OFFSET, rules: incrementRecords() }];
+}
+
+/** A Grafana-managed recording rule, as plain data for `grafana.alerting.RuleGroup`. */
+export interface RecordingRule {
+    name: string;
+    uid: string;
+    datas: { refId: string; datasourceUid: string; relativeTimeRange: { from: number; to: number }; model: string }[];
+    record: { metric: string; from: string; targetDatasourceUid: string };
+}
+
+export interface RecordingGroup {
+    name: string;
+    intervalSeconds: number;
+    rules: RecordingRule[];
+}
+
+/**
+ * Team mode has no Prometheus of its own to run rules, so the same increments become
+ * Grafana-managed recording rules: Grafana evaluates each expression every minute against the
+ * team's Prometheus-compatible data source and writes the result back to it. Grafana's scheduler
+ * evaluates on exact interval ticks, so the increments still telescope; the delay stands in for
+ * query_offset.
+ */
+export function grafanaRecordingGroups(): RecordingGroup[] {
+    const uid = DATASOURCE_UIDS.prometheus;
+    const lookback = (parseDuration(PREVIOUS_VALUE_LOOKBACK)! + parseDuration(INCREMENT_INTERVAL)! + parseDuration(INCREMENT_QUERY_OFFSET)!) / 1000;
+    return [
         {
-            name: "claude-code-increments",
-            interval: INCREMENT_INTERVAL,
-            query_offset: INCREMENT_QUERY_OFFSET,
-            rules: [
-                ...measures.map((measure) => ({
-                    record: recordedIncrease(measure),
-                    expr: `sum without (${PER_SESSION_LABELS.join(", ")}) (${incrementExpr(METRICS[measure])})`,
-                })),
-                ...SESSION_MEASURES.map((measure) => ({
-                    record: recordedSessionIncrease(measure),
-                    expr: `sum without (${PER_SESSION_LABELS.filter((l) => l !== "session_id").join(", ")}) (${incrementExpr(METRICS[measure])})`,
-                })),
-            ],
+            name: "Claude Code increments",
+            intervalSeconds: parseDuration(INCREMENT_INTERVAL)! / 1000,
+            rules: incrementRecords(INCREMENT_QUERY_OFFSET).map(({ record, expr }) => ({
+                name: record,
+                // uids are at most 40 characters: the recorded name without its fixed parts.
+                uid: `ccrec-${record.replace(/^claude_code:/, "").replace(/:increase1m$/, "").replace(/:session_increase1m$/, "-by-session").replace(/_/g, "-")}`,
+                datas: [
+                    {
+                        refId: "A",
+                        datasourceUid: uid,
+                        relativeTimeRange: { from: lookback, to: 0 },
+                        model: JSON.stringify({ refId: "A", expr, instant: true, range: false, datasource: { type: "prometheus", uid } }),
+                    },
+                ],
+                record: { metric: record, from: "A", targetDatasourceUid: uid },
+            })),
         },
     ];
 }

@@ -18,8 +18,27 @@ export const CLIENT_PROTOCOLS: readonly ClientProtocol[] = ["grpc", "http/protob
 export type ClientTemporality = "cumulative" | "delta";
 export const CLIENT_TEMPORALITIES: readonly ClientTemporality[] = ["cumulative", "delta"];
 
+/** Where the data lives: this machine's own Prometheus, Loki and Grafana, or a team's existing ones. */
+export type StackMode = "local" | "team";
+export const STACK_MODES: readonly StackMode[] = ["local", "team"];
+
+/** How the collector writes metrics to a team's Prometheus-compatible backend. */
+export type MetricsProtocol = "remote_write" | "otlp";
+export const METRICS_PROTOCOLS: readonly MetricsProtocol[] = ["remote_write", "otlp"];
+
+/** How the stack authenticates to a team backend: none, basic auth (user + token) or a bearer token. */
+export type BackendAuth = { kind: "none" } | { kind: "basic"; user: string } | { kind: "bearer" };
+
+/** Basic auth with a user; a bearer token without one; nothing when there is no token. */
+export function backendAuth(user: string, token: string): BackendAuth {
+    if (user !== "") return { kind: "basic", user };
+    return token !== "" ? { kind: "bearer" } : { kind: "none" };
+}
+
 /** Plain (non-secret) settings with their defaults. Keys are the Pulumi config keys. */
 export const DEFAULTS = {
+    /** local: run Prometheus, Loki and Grafana here; team: only the collector, writing to existing backends. */
+    mode: "local" as StackMode,
     /** Host address every published port binds to. */
     bindAddress: "127.0.0.1",
     grafanaPort: 3000,
@@ -69,6 +88,24 @@ export const DEFAULTS = {
     smtpHost: "",
     smtpUser: "",
     smtpFromAddress: "grafana@localhost",
+    /** Host name Claude Code uses to reach the collector ("" = this machine: the bind address, or 127.0.0.1). */
+    collectorHost: "",
+    /** Team mode: the existing Grafana that receives the dashboards, rules and alerts. */
+    teamGrafanaUrl: "",
+    /** Team mode: remote_write (Prometheus, Mimir, Grafana Cloud) or otlp (an OTLP/HTTP metrics endpoint). */
+    teamMetricsProtocol: "remote_write" as MetricsProtocol,
+    /** Team mode: where the collector writes metrics (remote-write URL, or OTLP/HTTP base URL). */
+    teamMetricsWriteUrl: "",
+    /** Team mode: Prometheus query API base URL that Grafana reads. */
+    teamMetricsQueryUrl: "",
+    /** Team mode: basic-auth user for the metrics backend ("" = bearer token, or no auth without a token). */
+    teamMetricsUser: "",
+    /** Team mode: Loki's OTLP endpoint base URL (…/otlp) the collector writes events to. */
+    teamLogsWriteUrl: "",
+    /** Team mode: Loki base URL that Grafana reads. */
+    teamLogsQueryUrl: "",
+    /** Team mode: basic-auth user for Loki ("" = bearer token, or no auth without a token). */
+    teamLogsUser: "",
 };
 
 export type BudgetPeriod = "daily" | "monthly";
@@ -108,7 +145,19 @@ export function parseBudgets(entries: string[]): { budgets: Budget[]; problems: 
 }
 
 /** Settings that hold credentials: read as secrets and never echoed in messages. */
-export const SECRET_KEYS = ["smtpPassword", "alertWebhookUrl", "slackWebhookUrl"] as const;
+export const SECRET_KEYS = [
+    "smtpPassword",
+    "alertWebhookUrl",
+    "slackWebhookUrl",
+    /** Bearer token the collector's OTLP receiver requires (generated when empty and the receiver is reachable from the network). */
+    "collectorToken",
+    /** Team mode: Grafana service-account token, or user:password. */
+    "teamGrafanaAuth",
+    /** Team mode: password or token of the metrics backend. */
+    "teamMetricsToken",
+    /** Team mode: password or token of Loki. */
+    "teamLogsToken",
+] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export type PlainSettings = typeof DEFAULTS;
@@ -180,6 +229,21 @@ function isHttpUrl(text: string): boolean {
 }
 
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+$/;
+
+/** Team-mode endpoints, each with an example for the error message. */
+const TEAM_URLS = {
+    teamGrafanaUrl: "https://<stack>.grafana.net, or your Grafana's address",
+    teamMetricsWriteUrl: "Grafana Cloud https://prometheus-prod-<n>-<region>.grafana.net/api/prom/push, Mimir http://mimir:9009/api/v1/push, or an OTLP base such as https://otlp-gateway-<region>.grafana.net/otlp",
+    teamMetricsQueryUrl: "Grafana Cloud https://prometheus-prod-<n>-<region>.grafana.net/api/prom, Mimir http://mimir:9009/prometheus",
+    teamLogsWriteUrl: "Grafana Cloud https://logs-prod-<n>.grafana.net/otlp, Loki http://loki:3100/otlp",
+    teamLogsQueryUrl: "Grafana Cloud https://logs-prod-<n>.grafana.net, Loki http://loki:3100",
+} as const;
+type TeamUrlKey = keyof typeof TEAM_URLS;
+
+/** True for an address only this machine can reach. */
+export function isLoopback(address: string): boolean {
+    return /^127\./.test(address) || address === "::1" || address === "localhost";
+}
 
 /**
  * Parses and validates every setting. Throws one SettingsError listing every problem, so a user
@@ -337,12 +401,42 @@ export function loadSettings(lookup: ConfigLookup): StackSettings {
         }
     }
 
+    const mode = oneOf("mode", STACK_MODES);
+    const teamUrls = {} as Record<TeamUrlKey, string>;
+    for (const key of Object.keys(TEAM_URLS) as TeamUrlKey[]) {
+        teamUrls[key] = str(key);
+        if (teamUrls[key] !== "" && !isHttpUrl(teamUrls[key])) {
+            problems.push(set(key, `"${teamUrls[key]}" is not an http(s) URL (e.g. ${TEAM_URLS[key]})`));
+        } else if (mode === "team" && teamUrls[key] === "") {
+            problems.push(set(key, `is required when mode is team (e.g. ${TEAM_URLS[key]})`));
+        } else if (mode === "local" && teamUrls[key] !== "") {
+            problems.push(`${key}: is only used when mode is team, but mode is local (fix: pulumi config set mode team, or pulumi config rm ${key})`);
+        }
+    }
+    if (mode === "team" && secrets.teamGrafanaAuth === "") {
+        problems.push("teamGrafanaAuth: is required when mode is team: a Grafana service-account token with the Admin role (or user:password) (fix: pulumi config set --secret teamGrafanaAuth glsa_…)");
+    }
+    for (const [userKey, tokenKey] of [["teamMetricsUser", "teamMetricsToken"], ["teamLogsUser", "teamLogsToken"]] as const) {
+        if (str(userKey) !== "" && secrets[tokenKey] === "") {
+            problems.push(`${tokenKey}: is empty but ${userKey} is set; basic auth needs both (fix: pulumi config set --secret ${tokenKey} <password or token>)`);
+        }
+    }
+    const collectorHost = str("collectorHost");
+    if (collectorHost !== "" && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(collectorHost)) {
+        problems.push(set("collectorHost", `"${collectorHost}" is not a host name or IPv4 address (e.g. otel.team.example.com)`));
+    }
+    // A secret: the message says what is wrong without repeating it.
+    if (secrets.collectorToken !== "" && !/^[A-Za-z0-9._~+/=-]{16,256}$/.test(secrets.collectorToken)) {
+        problems.push("collectorToken: must be 16-256 characters of letters, digits and ._~+/=- (it travels in an HTTP header) (fix: pulumi config set --secret collectorToken \"$(openssl rand -hex 24)\")");
+    }
+
     const grafanaAdminUser = str("grafanaAdminUser");
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(grafanaAdminUser)) {
         problems.push(set("grafanaAdminUser", `"${grafanaAdminUser}" must be 1-64 letters, digits, dots, dashes or underscores`));
     }
 
     const settings: StackSettings = {
+        mode,
         bindAddress,
         ...ports,
         ...images,
@@ -374,6 +468,11 @@ export function loadSettings(lookup: ConfigLookup): StackSettings {
         smtpHost,
         smtpUser: str("smtpUser"),
         smtpFromAddress,
+        collectorHost,
+        ...teamUrls,
+        teamMetricsProtocol: oneOf("teamMetricsProtocol", METRICS_PROTOCOLS),
+        teamMetricsUser: str("teamMetricsUser"),
+        teamLogsUser: str("teamLogsUser"),
         secrets,
     };
 
@@ -394,4 +493,18 @@ function formatMs(ms: number): string {
  */
 export function hostForClients(settings: Pick<PlainSettings, "bindAddress">): string {
     return settings.bindAddress === "0.0.0.0" ? "127.0.0.1" : settings.bindAddress;
+}
+
+/** Host Claude Code uses to reach the collector: the configured name (a shared host), else this machine. */
+export function collectorHostForClients(settings: Pick<PlainSettings, "bindAddress" | "collectorHost">): string {
+    return settings.collectorHost !== "" ? settings.collectorHost : hostForClients(settings);
+}
+
+/**
+ * The collector's receiver requires a bearer token when one is configured, and always when it is
+ * published beyond this machine: otherwise anyone on the network could write (and inflate) the
+ * team's cost data.
+ */
+export function receiverRequiresToken(settings: Pick<PlainSettings, "bindAddress"> & { secrets: Pick<Record<SecretKey, string>, "collectorToken"> }): boolean {
+    return settings.secrets.collectorToken !== "" || !isLoopback(settings.bindAddress);
 }

@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { AlertRule, budgetRules, usageRules } from "../configs/alerts";
 import { parseBudgets, DEFAULTS } from "../configs/settings";
+import { DATASOURCE_UIDS } from "../configs/dashboards/model";
 import { recordedIncrease } from "../configs/signals";
 import { promtoolTestRules } from "./support/tools";
 
@@ -25,7 +26,7 @@ export function asPrometheusAlert(rule: AlertRule): { alert: string; expr: strin
     let condition = "";
     for (const d of rule.datas) {
         const model = JSON.parse(d.model);
-        if (d.datasourceUid === "prometheus") queries.set(d.refId, model.expr);
+        if (d.datasourceUid === DATASOURCE_UIDS.prometheus) queries.set(d.refId, model.expr);
         else if (model.type === "math") condition = model.expression;
         else if (model.type === "reduce") expect(model.reducer).toBe("last");
         else throw new Error(`${rule.name}: ${d.datasourceUid} query cannot run in promtool`);

@@ -3,26 +3,55 @@
  */
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { COLLECTOR_PORTS, IDENTITY_ATTRIBUTES, buildCollectorConfig, collectorMemory, privacyStatements } from "../configs/collector";
+import { COLLECTOR_ENV, COLLECTOR_PORTS, CollectorDestinations, IDENTITY_ATTRIBUTES, buildCollectorConfig, collectorMemory, privacyStatements } from "../configs/collector";
 import { DEFAULTS, PRIVACY_MODES, PrivacyMode, parseDuration } from "../configs/settings";
 import { COLLECTOR_KEYS, leafPaths, undocumented } from "./support/documentedKeys";
 
-const config = (privacyMode: PrivacyMode = "hash", collectorMemoryMb = 512, collectorSeriesTtl = "6h") =>
-    parse(buildCollectorConfig({ privacyMode, collectorMemoryMb, collectorSeriesTtl }));
+const config = (privacyMode: PrivacyMode = "hash", collectorMemoryMb = 512, collectorSeriesTtl = "6h", destinations?: CollectorDestinations) =>
+    parse(buildCollectorConfig({ privacyMode, collectorMemoryMb, collectorSeriesTtl, scrapeInterval: "10s" }, destinations));
+
+/** Team-mode destinations: every protocol and auth kind appears in at least one. */
+const TEAM_DESTINATIONS: Record<string, CollectorDestinations> = {
+    "remote write, basic auth": {
+        metrics: { protocol: "remote_write", url: "https://prometheus.example.net/api/prom/push", auth: { kind: "basic", user: "12345" } },
+        logs: { url: "https://logs.example.net/otlp", auth: { kind: "basic", user: "67890" } },
+        receiverAuth: true,
+    },
+    "OTLP, bearer token": {
+        metrics: { protocol: "otlp", url: "https://otlp.example.net/otlp", auth: { kind: "bearer" } },
+        logs: { url: "https://logs.example.net/otlp", auth: { kind: "bearer" } },
+        receiverAuth: true,
+    },
+    "remote write, no auth": {
+        metrics: { protocol: "remote_write", url: "http://mimir:9009/api/v1/push", auth: { kind: "none" } },
+        logs: { url: "http://loki:3100/otlp", auth: { kind: "none" } },
+        receiverAuth: false,
+    },
+};
+const VARIANTS = [
+    ...PRIVACY_MODES.map((mode) => [`local, privacy ${mode}`, () => config(mode)] as const),
+    ...Object.entries(TEAM_DESTINATIONS).map(([name, d]) => [`team: ${name}`, () => config("hash", 512, "6h", d)] as const),
+];
 
 describe("collector config", () => {
-    it.each(PRIVACY_MODES)("uses only documented keys (privacy %s)", (mode) => {
-        expect(undocumented(leafPaths(config(mode)), COLLECTOR_KEYS)).toEqual([]);
+    it.each(VARIANTS)("uses only documented keys (%s)", (_, make) => {
+        expect(undocumented(leafPaths(make()), COLLECTOR_KEYS)).toEqual([]);
     });
 
-    it.each(PRIVACY_MODES)("defines every component a pipeline uses and uses every component it defines (privacy %s)", (mode) => {
-        const c = config(mode);
+    it.each(VARIANTS)("defines every component a pipeline uses and uses every component it defines (%s)", (_, make) => {
+        const c = make();
         const used = { receivers: new Set<string>(), processors: new Set<string>(), exporters: new Set<string>() };
         for (const pipeline of Object.values<any>(c.service.pipelines)) {
             for (const kind of ["receivers", "processors", "exporters"] as const) for (const name of pipeline[kind]) used[kind].add(name);
         }
         for (const kind of ["receivers", "processors", "exporters"] as const) expect([...used[kind]].sort()).toEqual(Object.keys(c[kind]).sort());
         expect(c.service.extensions).toEqual(Object.keys(c.extensions));
+        // Every authenticator a component names is an enabled extension.
+        const authenticators = leafPaths(c).filter((p) => p.endsWith(".auth.authenticator"));
+        for (const path of authenticators) {
+            const id = path.split(".").reduce((node: any, key) => node[key], c);
+            expect(c.service.extensions, path).toContain(id);
+        }
     });
 
     it("runs memory_limiter first and deltatocumulative before the prometheus exporter", () => {
@@ -67,8 +96,57 @@ describe("collector config", () => {
     });
 
     it("is the same text for the same settings", () => {
-        const settings = { privacyMode: DEFAULTS.privacyMode, collectorMemoryMb: 512, collectorSeriesTtl: "6h" };
+        const settings = { privacyMode: DEFAULTS.privacyMode, collectorMemoryMb: 512, collectorSeriesTtl: "6h", scrapeInterval: "10s" };
         expect(buildCollectorConfig(settings)).toBe(buildCollectorConfig({ ...settings }));
+    });
+});
+
+describe("collector config in team mode", () => {
+    const all = (value: unknown): string => JSON.stringify(value);
+
+    it("pushes metrics after delta-to-cumulative (remote write drops delta sums) and serves no scrape endpoint", () => {
+        for (const d of Object.values(TEAM_DESTINATIONS)) {
+            const c = config("hash", 512, "6h", d);
+            expect(c.exporters).not.toHaveProperty("prometheus");
+            const exporter = d.metrics.protocol === "remote_write" ? "prometheusremotewrite" : "otlp_http/metrics";
+            expect(c.service.pipelines.metrics.exporters).toEqual([exporter]);
+            expect(c.service.pipelines.metrics.processors.at(-1)).toBe("deltatocumulative");
+            expect(c.exporters[exporter].endpoint).toBe(d.metrics.protocol === "scrape" ? undefined : d.metrics.url);
+            expect(c.exporters["otlp_http/loki"].endpoint).toBe(d.logs.url);
+        }
+    });
+
+    it("sends the collector's own telemetry to the same backend under the job the pipeline alerts watch", () => {
+        const c = config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, basic auth"]);
+        const scrape = c.receivers["prometheus/self"].config.scrape_configs[0];
+        expect(scrape).toEqual({ job_name: "otel-collector", scrape_interval: "10s", static_configs: [{ targets: [`127.0.0.1:${COLLECTOR_PORTS.selfMetrics}`] }] });
+        expect(c.service.pipelines["metrics/self"]).toEqual({ receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: ["prometheusremotewrite"] });
+        expect(config()).not.toHaveProperty(["receivers", "prometheus/self"]);
+    });
+
+    it("authenticates to each backend with its own credentials, read from the environment, never written in the file", () => {
+        const basic = config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, basic auth"]);
+        expect(basic.extensions["basicauth/metrics"]).toEqual({ client_auth: { username: "12345", password: `\${env:${COLLECTOR_ENV.metricsToken}}` } });
+        expect(basic.extensions["basicauth/logs"]).toEqual({ client_auth: { username: "67890", password: `\${env:${COLLECTOR_ENV.logsToken}}` } });
+        expect(basic.exporters.prometheusremotewrite.auth).toEqual({ authenticator: "basicauth/metrics" });
+        expect(basic.exporters["otlp_http/loki"].auth).toEqual({ authenticator: "basicauth/logs" });
+
+        const bearer = config("hash", 512, "6h", TEAM_DESTINATIONS["OTLP, bearer token"]);
+        expect(bearer.extensions["bearertokenauth/metrics"]).toEqual({ token: `\${env:${COLLECTOR_ENV.metricsToken}}` });
+        expect(bearer.exporters["otlp_http/metrics"].auth).toEqual({ authenticator: "bearertokenauth/metrics" });
+
+        const open = config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, no auth"]);
+        expect(open.exporters.prometheusremotewrite).not.toHaveProperty("auth");
+        expect(Object.keys(open.extensions)).toEqual(["health_check"]);
+    });
+
+    it("requires the client token on both OTLP receivers when asked, and only then", () => {
+        const c = config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, basic auth"]);
+        expect(c.extensions["bearertokenauth/clients"]).toEqual({ token: `\${env:${COLLECTOR_ENV.receiverToken}}` });
+        expect(c.receivers.otlp.protocols.grpc.auth).toEqual({ authenticator: "bearertokenauth/clients" });
+        expect(c.receivers.otlp.protocols.http.auth).toEqual({ authenticator: "bearertokenauth/clients" });
+        expect(all(config().receivers)).not.toContain("auth");
+        expect(all(config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, no auth"]).receivers.otlp)).not.toContain("auth");
     });
 });
 

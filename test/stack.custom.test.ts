@@ -81,8 +81,8 @@ describe("custom stack", () => {
         expect(parse(upload("prometheus", "/etc/prometheus/prometheus.yml")).global.scrape_interval).toBe("15s");
         expect(parse(upload("loki", "/etc/loki/loki.yaml")).limits_config.retention_period).toBe("7d");
         expect(container("otel-collector").inputs.memory).toBe(1024);
-        expect(container("otel-collector").inputs.envs).toEqual(["GOMEMLIMIT=655MiB"]);
-        const prom = run.one(TYPES.dataSource, "-datasource-prometheus").inputs;
+        expect(unwrapSecrets(container("otel-collector").inputs.envs)[0]).toBe("GOMEMLIMIT=655MiB");
+        const prom = run.one(TYPES.dataSource, "-datasource-claude-code-prometheus").inputs;
         expect(JSON.parse(prom.jsonDataEncoded).timeInterval).toBe("15s");
     });
 
@@ -114,9 +114,34 @@ describe("custom stack", () => {
         expect(containsSecret(cp.inputs.slacks)).toBe(true);
         expect(unwrapSecrets(cp.inputs.webhooks)).toEqual([{ url: "https://hooks.example.com/claude", title, message }]);
         expect(unwrapSecrets(cp.inputs.slacks)).toEqual([{ url: "https://hooks.slack.com/services/T000/B000/XXXX", title, text: message }]);
-        const policy = run.one(TYPES.notificationPolicy, "-notification-policy").inputs;
-        expect(policy.contactPoint).toBe("Claude Code alerts");
-        expect(policy.groupBies).toEqual(["grafana_folder", "alertname"]);
+        // Routed per rule, so no organisation-wide notification policy tree is overwritten.
+        expect(run.ofType(TYPES.notificationPolicy)).toEqual([]);
+        const rules = run.ofType(TYPES.ruleGroup).flatMap((g) => g.inputs.rules);
+        expect(rules.length).toBeGreaterThan(10);
+        for (const rule of rules) {
+            expect(rule.notificationSettings, rule.name).toEqual({
+                contactPoint: "Claude Code alerts",
+                groupBies: ["grafana_folder", "alertname"],
+                groupWait: "30s",
+                groupInterval: "5m",
+                repeatInterval: "4h",
+            });
+        }
+    });
+
+    it("requires a generated token on the collector's receiver, because it listens beyond loopback", () => {
+        const collector = parse(upload("otel-collector", "/etc/otelcol-contrib/config.yaml"));
+        expect(collector.receivers.otlp.protocols.grpc.auth).toEqual({ authenticator: "bearertokenauth/clients" });
+        expect(collector.extensions["bearertokenauth/clients"].token).toBe("${env:CLAUDE_CODE_COLLECTOR_TOKEN}");
+        const envs = container("otel-collector").inputs.envs;
+        expect(containsSecret(envs)).toBe(true);
+        expect(unwrapSecrets(envs)).toContain("CLAUDE_CODE_COLLECTOR_TOKEN=mock-receiver-token");
+        expect(run.one(TYPES.password, "-receiver-token").inputs).toMatchObject({ length: 40, special: false });
+        // Clients get the token, so the client settings are secret outputs.
+        expect((run.exports.claudeCodeEnv as Record<string, string>).OTEL_EXPORTER_OTLP_HEADERS).toBe("Authorization=Bearer mock-receiver-token");
+        for (const key of ["claudeCodeEnv", "claudeCodeShellExports", "claudeCodeSettingsJson", "checkTargets"]) expect(run.secretExports, key).toContain(key);
+        expect(run.exports.claudeCodeShellExports).toContain("export OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer mock-receiver-token'");
+        expect((run.exports.checkTargets as { otlpHeaders: Record<string, string> }).otlpHeaders).toEqual({ authorization: "Bearer mock-receiver-token" });
     });
 
     it("turns the configured budgets and levels into per-scope rules", () => {

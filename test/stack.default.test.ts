@@ -2,6 +2,7 @@
  * The resource graph of the default local stack (no stack config at all), under Pulumi mocks.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import type { CheckTargets } from "../configs/checkTargets";
 import { DEFAULTS } from "../configs/settings";
 import { ProgramRun, TYPES, containsSecret, runProgram, unwrapSecrets } from "./support/pulumiMocks";
 
@@ -141,11 +142,13 @@ describe("default stack: Grafana", () => {
 
     it("creates the folder and both data sources with fixed uids, Prometheus as default", () => {
         expect(run.one(TYPES.folder, "-folder").inputs).toMatchObject({ uid: "claude-code", title: "Claude Code" });
-        const prom = run.one(TYPES.dataSource, "-datasource-prometheus").inputs;
-        expect(prom).toMatchObject({ uid: "prometheus", type: "prometheus", url: "http://prometheus:9090", isDefault: true, accessMode: "proxy" });
+        const prom = run.one(TYPES.dataSource, "-datasource-claude-code-prometheus").inputs;
+        expect(prom).toMatchObject({ name: "Claude Code Prometheus", uid: "claude-code-prometheus", type: "prometheus", url: "http://prometheus:9090", isDefault: true, accessMode: "proxy" });
         expect(JSON.parse(prom.jsonDataEncoded)).toEqual({ httpMethod: "POST", timeInterval: "10s", prometheusType: "Prometheus" });
-        const loki = run.one(TYPES.dataSource, "-datasource-loki").inputs;
-        expect(loki).toMatchObject({ uid: "loki", type: "loki", url: "http://loki:3100", isDefault: false });
+        const loki = run.one(TYPES.dataSource, "-datasource-claude-code-loki").inputs;
+        expect(loki).toMatchObject({ name: "Claude Code Loki", uid: "claude-code-loki", type: "loki", url: "http://loki:3100", isDefault: false });
+        // The stack's own backends need no credentials.
+        for (const ds of [prom, loki]) for (const key of ["basicAuthEnabled", "secureJsonDataEncoded", "httpHeaders"]) expect(ds).not.toHaveProperty(key);
     });
 
     it("puts the overview dashboard in the folder, with fixed uid and no id/version", () => {
@@ -187,8 +190,9 @@ describe("default stack: Grafana", () => {
 });
 
 describe("default stack: outputs", () => {
-    it("exports where everything is, with the admin password as the only secret", () => {
+    it("exports where everything is; only the admin password and the check's credentials are secret", () => {
         expect(run.exports).toMatchObject({
+            mode: "local",
             grafanaUrl: "http://127.0.0.1:3000",
             grafanaAdminUser: "admin",
             grafanaAdminPassword: "mock-admin-password",
@@ -198,7 +202,27 @@ describe("default stack: outputs", () => {
             otlpHttpEndpoint: "http://127.0.0.1:4318",
             collectorHealthUrl: "http://127.0.0.1:13133/",
         });
-        expect([...run.secretExports]).toEqual(["grafanaAdminPassword"]);
+        expect([...run.secretExports].sort()).toEqual(["checkTargets", "grafanaAdminPassword"]);
+    });
+
+    it("tells the end-to-end check every hop: direct Prometheus and Loki, admin basic auth, everything provisioned", () => {
+        const targets = run.exports.checkTargets as CheckTargets;
+        expect(targets).toMatchObject({
+            otlpGrpcEndpoint: "http://127.0.0.1:4317",
+            otlpHeaders: {},
+            collectorHealthUrl: "http://127.0.0.1:13133/",
+            prometheusUrl: "http://127.0.0.1:9090",
+            lokiUrl: "http://127.0.0.1:3100",
+            grafanaUrl: "http://127.0.0.1:3000",
+            grafanaAuthorization: `Basic ${Buffer.from("admin:mock-admin-password").toString("base64")}`,
+            dataSourceUids: { prometheus: "claude-code-prometheus", loki: "claude-code-loki" },
+            folderUid: "claude-code",
+        });
+        const dashboards = run.ofType(TYPES.dashboard).map((d) => JSON.parse(d.inputs.configJson).uid);
+        expect(targets.dashboardUids.sort()).toEqual(dashboards.sort());
+        const groups = run.ofType(TYPES.ruleGroup).map((g) => ({ name: g.inputs.name, rules: g.inputs.rules.length }));
+        expect(targets.ruleGroups).toEqual(expect.arrayContaining(groups));
+        expect(targets.ruleGroups).toHaveLength(groups.length);
     });
 
     it("exports Claude Code settings: gRPC to the collector, delta, content logging off", () => {
@@ -219,7 +243,7 @@ describe("default stack: outputs", () => {
         expect(JSON.parse(run.exports.claudeCodeSettingsJson as string)).toEqual({ env });
         const exportLines = (run.exports.claudeCodeShellExports as string).split("\n");
         expect(exportLines).toHaveLength(Object.keys(env).length);
-        expect(exportLines).toContain("export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317");
+        expect(exportLines).toContain("export OTEL_EXPORTER_OTLP_ENDPOINT='http://127.0.0.1:4317'");
     });
 });
 

@@ -6,7 +6,8 @@
  */
 
 /** Fixed datasource uids: dashboards and alert rules refer to these, never to generated ids. */
-export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki" } as const;
+/** Distinct from the uids a shared Grafana already uses (team mode provisions into one). */
+export const DATASOURCE_UIDS = { prometheus: "claude-code-prometheus", loki: "claude-code-loki" } as const;
 
 export type Datasource = { type: "prometheus" | "loki"; uid: string };
 export const PROMETHEUS: Datasource = { type: "prometheus", uid: DATASOURCE_UIDS.prometheus };

@@ -10,13 +10,25 @@
  *    (retry_on_failure, sending_queue incl. batch); exporter/otlphttpexporter/README.md;
  *    service telemetry docs (readers.pull.exporter.prometheus).
  *  - contrib: processor/transformprocessor/README.md; processor/deltatocumulativeprocessor/README.md;
- *    exporter/prometheusexporter/README.md.
+ *    exporter/prometheusexporter/README.md; exporter/prometheusremotewriteexporter/README.md
+ *    (endpoint, auth, retry_on_failure, remote_write_queue.{enabled,queue_size,num_consumers});
+ *    extension/bearertokenauthextension/README.md (token; server use in receivers' auth);
+ *    extension/basicauthextension/README.md (client_auth.username/password);
+ *    receiver/prometheusreceiver/README.md (config.scrape_configs in Prometheus syntax).
  *  - Loki: docs/sources/shared/configuration.md (3.7.6).
  */
 export const COLLECTOR_KEYS = [
     "extensions.health_check.endpoint",
+    "extensions.bearertokenauth/*.token",
+    "extensions.basicauth/*.client_auth.username",
+    "extensions.basicauth/*.client_auth.password",
     "receivers.otlp.protocols.grpc.endpoint",
     "receivers.otlp.protocols.http.endpoint",
+    "receivers.otlp.protocols.grpc.auth.authenticator",
+    "receivers.otlp.protocols.http.auth.authenticator",
+    "receivers.prometheus/*.config.scrape_configs.*.job_name",
+    "receivers.prometheus/*.config.scrape_configs.*.scrape_interval",
+    "receivers.prometheus/*.config.scrape_configs.*.static_configs.*.targets.*",
     "processors.memory_limiter.check_interval",
     "processors.memory_limiter.limit_mib",
     "processors.memory_limiter.spike_limit_mib",
@@ -29,7 +41,17 @@ export const COLLECTOR_KEYS = [
     "exporters.prometheus.endpoint",
     "exporters.prometheus.translation_strategy",
     "exporters.prometheus.metric_expiration",
+    "exporters.prometheusremotewrite.endpoint",
+    "exporters.prometheusremotewrite.auth.authenticator",
+    "exporters.prometheusremotewrite.retry_on_failure.enabled",
+    "exporters.prometheusremotewrite.retry_on_failure.initial_interval",
+    "exporters.prometheusremotewrite.retry_on_failure.max_interval",
+    "exporters.prometheusremotewrite.retry_on_failure.max_elapsed_time",
+    "exporters.prometheusremotewrite.remote_write_queue.enabled",
+    "exporters.prometheusremotewrite.remote_write_queue.queue_size",
+    "exporters.prometheusremotewrite.remote_write_queue.num_consumers",
     "exporters.otlp_http/*.endpoint",
+    "exporters.otlp_http/*.auth.authenticator",
     "exporters.otlp_http/*.retry_on_failure.enabled",
     "exporters.otlp_http/*.retry_on_failure.initial_interval",
     "exporters.otlp_http/*.retry_on_failure.max_interval",

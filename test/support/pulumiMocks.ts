@@ -77,7 +77,7 @@ export async function runProgram(config: Record<string, string>, secretKeys: str
                 resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
                 const state: Record<string, unknown> = { ...args.inputs };
                 if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.inputs.name}`;
-                if (args.type === "random:index/randomPassword:RandomPassword") state.result = "mock-admin-password";
+                if (args.type === "random:index/randomPassword:RandomPassword") state.result = args.name.endsWith("-receiver-token") ? "mock-receiver-token" : "mock-admin-password";
                 if (args.type === "grafana:oss/dashboard:Dashboard") state.url = `http://grafana/d/${args.name}`;
                 return { id: `${args.name}-id`, state };
             },

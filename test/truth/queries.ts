@@ -4,6 +4,7 @@
  */
 import { alertGroups, AlertSettings } from "../../configs/alerts";
 import { allDashboards } from "../../configs/dashboards";
+import { grafanaRecordingGroups } from "../../configs/rules";
 import { DEFAULTS, parseBudgets } from "../../configs/settings";
 
 export interface GeneratedQuery {
@@ -38,13 +39,16 @@ export function generatedQueries(teamLabel = DEFAULTS.teamLabel): GeneratedQuery
             if (v.query) out.push({ source: `dashboard ${d.uid} / variable ${v.name}`, datasource: "prometheus", expr: v.query.query, instant: true });
         }
     }
-    for (const g of alertGroups(ALERT_SETTINGS)) {
-        for (const r of g.rules) {
-            for (const q of r.datas) {
-                if (q.datasourceUid === "__expr__") continue;
-                const model = JSON.parse(q.model);
-                out.push({ source: `alert ${r.name} / ${q.refId}`, datasource: q.datasourceUid === "loki" ? "loki" : "prometheus", expr: model.expr, instant: true });
-            }
+    // Team mode's Grafana-managed recording rules run the same increments with an explicit delay.
+    const rules = [
+        ...alertGroups(ALERT_SETTINGS).flatMap((g) => g.rules.map((rule) => ({ kind: "alert", rule }))),
+        ...grafanaRecordingGroups().flatMap((g) => g.rules.map((rule) => ({ kind: "grafana recording rule", rule }))),
+    ];
+    for (const { kind, rule } of rules) {
+        for (const q of rule.datas) {
+            if (q.datasourceUid === "__expr__") continue;
+            const model = JSON.parse(q.model);
+            out.push({ source: `${kind} ${rule.name} / ${q.refId}`, datasource: model.datasource.type, expr: model.expr, instant: true });
         }
     }
     return out;

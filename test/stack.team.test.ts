@@ -1,0 +1,158 @@
+/**
+ * Team mode, configured exactly as Pulumi.team.example.yaml says: no local Prometheus, Loki or
+ * Grafana; a collector that writes to the team's backends with credentials from secrets, and the
+ * same Grafana content, with recording rules as Grafana-managed rules, in the team's Grafana.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CheckTargets } from "../configs/checkTargets";
+import { incrementRecords, INCREMENT_QUERY_OFFSET } from "../configs/rules";
+import { PROJECT, ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, unwrapSecrets } from "./support/pulumiMocks";
+
+/** The example's project settings as the CLI hands them to the program (lists as JSON). */
+function exampleConfig(): Record<string, string> {
+    const file = parse(readFileSync(join(__dirname, "..", "Pulumi.team.example.yaml"), "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(
+        Object.entries(file.config)
+            .filter(([key]) => key.startsWith(`${PROJECT}:`))
+            .map(([key, value]) => [key.slice(PROJECT.length + 1), typeof value === "string" ? value : JSON.stringify(value)]),
+    );
+}
+
+const SECRETS = { teamGrafanaAuth: "glsa_team_token", teamMetricsToken: "glc_metrics_token", teamLogsToken: "glc_logs_token" };
+const example = exampleConfig();
+let run: ProgramRun;
+
+beforeAll(async () => {
+    run = await runProgram({ ...example, ...SECRETS }, Object.keys(SECRETS), "team");
+});
+
+const collectorConfig = (r: ProgramRun) => parse(r.one(TYPES.container, "-collector-container").inputs.uploads[0].content);
+
+describe("team mode (Pulumi.team.example.yaml)", () => {
+    it("deploys only the collector: no Prometheus, Loki or Grafana container, no data volume", () => {
+        expect(run.ofType(TYPES.container).map((c) => c.inputs.name)).toEqual(["claude-code-team-otel-collector"]);
+        expect(run.ofType(TYPES.volume)).toEqual([]);
+        expect(run.ofType(TYPES.image).map((i) => i.inputs.name)).toEqual(["otel/opentelemetry-collector-contrib:0.162.0"]);
+    });
+
+    it("publishes the collector on the shared host's interfaces and requires a generated token there", () => {
+        const collector = run.one(TYPES.container, "-collector-container").inputs;
+        expect(collector.ports.map((p: { ip: string }) => p.ip)).toEqual(["0.0.0.0", "0.0.0.0", "0.0.0.0"]);
+        const c = collectorConfig(run);
+        expect(c.receivers.otlp.protocols.grpc.auth).toEqual({ authenticator: "bearertokenauth/clients" });
+        expect(c.receivers.otlp.protocols.http.auth).toEqual({ authenticator: "bearertokenauth/clients" });
+        expect(unwrapSecrets(collector.envs)).toContain("CLAUDE_CODE_COLLECTOR_TOKEN=mock-receiver-token");
+    });
+
+    it("writes metrics by remote write and events to Loki's OTLP endpoint, with basic auth from secrets", () => {
+        const c = collectorConfig(run);
+        expect(c.exporters).not.toHaveProperty("prometheus");
+        expect(c.exporters.prometheusremotewrite.endpoint).toBe(example.teamMetricsWriteUrl);
+        expect(c.exporters.prometheusremotewrite.auth).toEqual({ authenticator: "basicauth/metrics" });
+        expect(c.extensions["basicauth/metrics"].client_auth).toEqual({ username: example.teamMetricsUser, password: "${env:METRICS_BACKEND_TOKEN}" });
+        expect(c.exporters["otlp_http/loki"].endpoint).toBe(example.teamLogsWriteUrl);
+        expect(c.extensions["basicauth/logs"].client_auth).toEqual({ username: example.teamLogsUser, password: "${env:LOGS_BACKEND_TOKEN}" });
+        const envs = run.one(TYPES.container, "-collector-container").inputs.envs;
+        expect(containsSecret(envs)).toBe(true);
+        expect(unwrapSecrets(envs)).toEqual(
+            expect.arrayContaining(["METRICS_BACKEND_TOKEN=glc_metrics_token", "LOGS_BACKEND_TOKEN=glc_logs_token"]),
+        );
+        // No credential is written into the uploaded file (it is stored in state in plain text).
+        const text = run.one(TYPES.container, "-collector-container").inputs.uploads[0].content as string;
+        for (const value of Object.values(SECRETS)) expect(text).not.toContain(value);
+    });
+
+    it("provisions the team's Grafana with its token, through one provider", () => {
+        const provider = run.one(TYPES.grafanaProvider, "-team-grafana").inputs;
+        expect(provider.url).toBe(example.teamGrafanaUrl);
+        expect(containsSecret(provider.auth)).toBe(true);
+        expect(unwrapSecrets(provider.auth)).toBe("glsa_team_token");
+        const grafanaObjects = [TYPES.folder, TYPES.dataSource, TYPES.dashboard, TYPES.ruleGroup, TYPES.messageTemplate].flatMap((t) => run.ofType(t));
+        expect(grafanaObjects.length).toBeGreaterThan(8);
+        for (const r of grafanaObjects) expect(r.provider).toMatch(/::claude-code-team-grafana::/);
+    });
+
+    it("points the data sources at the team's query endpoints with secret basic auth, leaving the team's default alone", () => {
+        const prom = run.one(TYPES.dataSource, "-datasource-claude-code-prometheus").inputs;
+        expect(prom).toMatchObject({ url: example.teamMetricsQueryUrl, isDefault: false, basicAuthEnabled: true, basicAuthUsername: example.teamMetricsUser });
+        expect(containsSecret(prom.secureJsonDataEncoded)).toBe(true);
+        expect(JSON.parse(unwrapSecrets(prom.secureJsonDataEncoded))).toEqual({ basicAuthPassword: "glc_metrics_token" });
+        const loki = run.one(TYPES.dataSource, "-datasource-claude-code-loki").inputs;
+        expect(loki).toMatchObject({ url: example.teamLogsQueryUrl, isDefault: false, basicAuthUsername: example.teamLogsUser });
+        expect(JSON.parse(unwrapSecrets(loki.secureJsonDataEncoded))).toEqual({ basicAuthPassword: "glc_logs_token" });
+    });
+
+    it("delivers the recording rules as Grafana-managed recording rules that write back to the team's Prometheus", () => {
+        const group = run.ofType(TYPES.ruleGroup).find((g) => g.inputs.name === "Claude Code increments")!.inputs;
+        const expected = incrementRecords(INCREMENT_QUERY_OFFSET);
+        expect(group.intervalSeconds).toBe(60);
+        expect(group.rules.map((r: any) => r.record.metric)).toEqual(expected.map((r) => r.record));
+        for (const [i, rule] of group.rules.entries()) {
+            expect(rule.record).toEqual({ metric: expected[i].record, from: "A", targetDatasourceUid: "claude-code-prometheus" });
+            const model = JSON.parse(rule.datas[0].model);
+            expect(model.expr).toBe(expected[i].expr);
+            expect(model.expr).toContain(`offset ${INCREMENT_QUERY_OFFSET}`);
+            expect(rule.uid.length).toBeLessThanOrEqual(40);
+        }
+        // The same alert groups as a local stack, routed without touching the org's policy tree.
+        expect(run.ofType(TYPES.ruleGroup).map((g) => g.inputs.name)).toEqual(
+            expect.arrayContaining(["Claude Code budgets", "Claude Code usage", "Claude Code telemetry pipeline"]),
+        );
+        expect(run.ofType(TYPES.notificationPolicy)).toEqual([]);
+    });
+
+    it("gives clients the shared host and the token, and the check the team endpoints through Grafana", () => {
+        const env = run.exports.claudeCodeEnv as Record<string, string>;
+        expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel.team.example.com:4317");
+        expect(env.OTEL_EXPORTER_OTLP_HEADERS).toBe("Authorization=Bearer mock-receiver-token");
+        expect(run.secretExports).toContain("claudeCodeEnv");
+        const targets = run.exports.checkTargets as CheckTargets;
+        expect(targets).not.toHaveProperty("prometheusUrl");
+        expect(targets).not.toHaveProperty("lokiUrl");
+        expect(targets.grafanaUrl).toBe(example.teamGrafanaUrl);
+        expect(targets.grafanaAuthorization).toBe("Bearer glsa_team_token");
+        expect(targets.collectorHealthUrl).toBe("http://otel.team.example.com:13133/");
+        expect(targets.ruleGroups.map((g) => g.name)).toContain("Claude Code increments");
+        expect(run.exports).toMatchObject({ mode: "team", grafanaUrl: example.teamGrafanaUrl });
+        for (const local of ["grafanaAdminPassword", "prometheusUrl", "lokiUrl"]) expect(run.exports[local], local).toBeUndefined();
+    });
+});
+
+describe("team mode variants", () => {
+    it("sends OTLP with bearer tokens when no users are set, and a configured collector token is used as is", async () => {
+        const { teamMetricsUser, teamLogsUser, ...rest } = example;
+        expect([teamMetricsUser, teamLogsUser]).not.toContain("");
+        const r = await runProgram(
+            { ...rest, teamMetricsProtocol: "otlp", teamMetricsWriteUrl: "https://otlp.example.net/otlp", ...SECRETS, collectorToken: "team-chosen-token-0123456789" },
+            [...Object.keys(SECRETS), "collectorToken"],
+            "team",
+        );
+        const c = collectorConfig(r);
+        expect(c.exporters["otlp_http/metrics"]).toMatchObject({ endpoint: "https://otlp.example.net/otlp", auth: { authenticator: "bearertokenauth/metrics" } });
+        expect(c.exporters["otlp_http/loki"].auth).toEqual({ authenticator: "bearertokenauth/logs" });
+        expect(r.ofType(TYPES.password)).toEqual([]);
+        expect((r.exports.claudeCodeEnv as Record<string, string>).OTEL_EXPORTER_OTLP_HEADERS).toBe("Authorization=Bearer team-chosen-token-0123456789");
+        const prom = r.one(TYPES.dataSource, "-datasource-claude-code-prometheus").inputs;
+        expect(prom).not.toHaveProperty("basicAuthEnabled");
+        expect(unwrapSecrets(prom.httpHeaders)).toEqual({ Authorization: "Bearer glc_metrics_token" });
+        expect(containsSecret(prom.httpHeaders)).toBe(true);
+    });
+
+    it("refuses team mode without its endpoints and Grafana token, naming each setting, before any resource", async () => {
+        await expect(runProgram({ mode: "team" })).rejects.toThrow(/teamGrafanaUrl: is required when mode is team/);
+        const message = await runProgram({ mode: "team" }).catch((e: Error) => e.message);
+        for (const key of ["teamGrafanaUrl", "teamMetricsWriteUrl", "teamMetricsQueryUrl", "teamLogsWriteUrl", "teamLogsQueryUrl", "teamGrafanaAuth"]) {
+            expect(message).toContain(`${key}:`);
+        }
+        expect(lastRegistrations).toEqual([]);
+    });
+
+    it("refuses team settings on a local stack instead of ignoring them", async () => {
+        await expect(runProgram({ teamMetricsWriteUrl: "http://mimir:9009/api/v1/push" })).rejects.toThrow(
+            /teamMetricsWriteUrl: is only used when mode is team, but mode is local/,
+        );
+    });
+});
