@@ -20,7 +20,7 @@ export interface NotificationTargets {
 export interface GrafanaContentArgs {
     /** Provider for the Grafana that receives the content. */
     provider: grafana.Provider;
-    /** The stack's own Grafana keeps these objects in this volume: when it goes, so do they (no API calls needed). Unset for a shared Grafana. */
+    /** A volume that holds these objects and is deleted on destroy: then no API calls are needed. Unset when the database outlives the stack (kept volume, shared Grafana). */
     storedIn?: pulumi.Resource;
     /** Data sources to create. */
     dataSources: DataSourceSpec[];
@@ -48,7 +48,7 @@ export class GrafanaContent extends pulumi.ComponentResource {
 
     constructor(name: string, args: GrafanaContentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("claude-code-monitoring:index:GrafanaContent", name, {}, { ...opts, providers: [args.provider] });
-        // On the stack's own Grafana, `pulumi destroy` then needs no running Grafana: the objects go with the database that holds them.
+        // With a deleted volume, `pulumi destroy` needs no API calls: the objects go with the database that holds them.
         const child = { parent: this, ...(args.storedIn ? { deletedWith: args.storedIn } : {}) };
 
         this.folder = new grafana.oss.Folder(`${name}-folder`, { uid: FOLDER.uid, title: FOLDER.title }, child);

@@ -112,7 +112,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
             `${name}-content`,
             {
                 provider,
-                ...(this.local ? { storedIn: this.local.grafana.volume } : {}),
+                // Only when the volume itself is deleted on destroy; a kept database must not keep the objects,
+                // or the next `up` finds them there and Grafana answers 409.
+                ...(this.local && !s.keepDataOnDestroy ? { storedIn: this.local.grafana.volume } : {}),
                 dataSources: dataSources(s),
                 dataSourceTokens: { teamMetricsToken: secret(s.secrets.teamMetricsToken), teamLogsToken: secret(s.secrets.teamLogsToken) },
                 dashboards,
