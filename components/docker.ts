@@ -8,6 +8,20 @@ import * as pulumi from "@pulumi/pulumi";
 /** Label put on every Docker object, so `docker ps --filter label=…` finds a stack's objects. */
 export const STACK_LABEL = "dev.claude-code-monitoring.stack";
 
+/**
+ * Container label: the host address its ports are published on (the `bindAddress` setting). The
+ * policy pack (policy/) rejects a port published beyond loopback on any other address.
+ */
+export const PUBLISHED_ADDRESS_LABEL = "dev.claude-code-monitoring.published-address";
+
+/**
+ * Container label: "true" when the data volumes it mounts are kept on `pulumi destroy`
+ * (`keepDataOnDestroy`, the value given to `dataVolume`), "false" when they are deleted. On the
+ * container, not the volume: a changed volume label replaces the volume (and loses its data), and
+ * policies cannot see `retainOnDelete` itself.
+ */
+export const KEEP_DATA_LABEL = "dev.claude-code-monitoring.keep-data-on-destroy";
+
 /** Where a service runs: shared by every service component's args. */
 export interface ServicePlacement {
     /** Docker object name prefix of the stack, e.g. `claude-code-local`. */
@@ -22,8 +36,16 @@ export interface ServicePlacement {
     image: string;
 }
 
-export function placementOf(args: ServicePlacement): ServicePlacement {
-    return { namePrefix: args.namePrefix, stack: args.stack, networkName: args.networkName, bindAddress: args.bindAddress, image: args.image };
+/** The placement part of a service's args, and `keepData` when the service has data volumes. */
+export function placementOf(args: ServicePlacement & { keepData?: boolean }): ServicePlacement & { keepData?: boolean } {
+    return {
+        namePrefix: args.namePrefix,
+        stack: args.stack,
+        networkName: args.networkName,
+        bindAddress: args.bindAddress,
+        image: args.image,
+        ...(args.keepData === undefined ? {} : { keepData: args.keepData }),
+    };
 }
 
 /** A service that keeps data and publishes one port (Prometheus, Loki, Grafana). */
@@ -47,6 +69,8 @@ export interface ServiceContainerArgs extends ServicePlacement {
     uploads?: { file: string; content: pulumi.Input<string> }[];
     /** Named volumes mounted into the container. */
     volumes?: { volumeName: pulumi.Input<string>; containerPath: string }[];
+    /** Whether those volumes are kept on destroy (as given to `dataVolume`); stored as a label. */
+    keepData?: boolean;
     envs?: pulumi.Input<pulumi.Input<string>[]>;
     command?: string[];
     entrypoints?: string[];
@@ -85,7 +109,11 @@ export function serviceContainer(name: string, args: ServiceContainerArgs, paren
             ports: args.ports.map((p) => ({ internal: p.internal, external: p.external, ip: args.bindAddress, protocol: "tcp" })),
             memory: args.memoryMb,
             restart: "unless-stopped",
-            labels: [{ label: STACK_LABEL, value: args.stack }],
+            labels: [
+                { label: STACK_LABEL, value: args.stack },
+                { label: PUBLISHED_ADDRESS_LABEL, value: args.bindAddress },
+                ...(args.keepData === undefined ? [] : [{ label: KEEP_DATA_LABEL, value: String(args.keepData) }]),
+            ],
             ...(args.uploads ? { uploads: args.uploads } : {}),
             ...(args.volumes ? { volumes: args.volumes } : {}),
             ...(args.envs ? { envs: args.envs } : {}),
