@@ -42,13 +42,11 @@ export class Collector extends pulumi.ComponentResource {
             [COLLECTOR_ENV.metricsToken, args.backendTokens.metrics],
             [COLLECTOR_ENV.logsToken, args.backendTokens.logs],
         ];
-        const secretEnvs = credentials.filter((c): c is [string, pulumi.Output<string>] => c[1] !== undefined);
-        const plainEnvs = [`GOMEMLIMIT=${collectorMemory(args.settings.collectorMemoryMb).goMemLimitMib}MiB`];
         // Credentials reach the process as environment variables: secret in state, absent from the config file.
-        const envs =
-            secretEnvs.length === 0
-                ? plainEnvs
-                : pulumi.secret(pulumi.all(secretEnvs.map(([, value]) => value)).apply((values) => [...plainEnvs, ...values.map((v, i) => `${secretEnvs[i][0]}=${v}`)]));
+        const envs = [
+            `GOMEMLIMIT=${collectorMemory(args.settings.collectorMemoryMb).goMemLimitMib}MiB`,
+            ...credentials.flatMap(([name, value]) => (value ? [pulumi.secret(pulumi.interpolate`${name}=${value}`)] : [])),
+        ];
 
         // No healthcheck: the image is FROM scratch (no shell or HTTP client); `up` of its self-metrics is watched instead.
         this.container = serviceContainer(

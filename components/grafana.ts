@@ -38,15 +38,12 @@ export class Grafana extends pulumi.ComponentResource {
 
         // Grafana's database: users' own dashboards, preferences and alert state live here.
         this.volume = dataVolume(`${name}-data`, `${args.namePrefix}-grafana-data`, args.stack, args.keepData, this);
-        const envs = pulumi.secret(
-            pulumi
-                .all([this.adminPassword, args.smtpPassword])
-                .apply(([admin, smtp]) => [
-                    ...grafanaEnvironment(args.settings, args.url),
-                    `GF_SECURITY_ADMIN_PASSWORD=${admin}`,
-                    ...(args.settings.smtpHost ? [`GF_SMTP_PASSWORD=${smtp}`] : []),
-                ]),
-        );
+        // Only the password entries are secrets: the rest stays readable in previews and to the policy pack.
+        const envs = [
+            ...grafanaEnvironment(args.settings, args.url),
+            pulumi.secret(pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${this.adminPassword}`),
+            ...(args.settings.smtpHost ? [pulumi.secret(pulumi.interpolate`GF_SMTP_PASSWORD=${args.smtpPassword}`)] : []),
+        ];
         this.container = serviceContainer(
             `${name}-container`,
             {

@@ -3,26 +3,14 @@
  * Grafana; a collector that writes to the team's backends with credentials from secrets, and the
  * same Grafana content, with recording rules as Grafana-managed rules, in the team's Grafana.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
 import { incrementRecords, INCREMENT_QUERY_OFFSET } from "../configs/rules";
-import { PROJECT, ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, unwrapSecrets } from "./support/pulumiMocks";
-
-/** The example's project settings as the CLI hands them to the program (lists as JSON). */
-function exampleConfig(): Record<string, string> {
-    const file = parse(readFileSync(join(__dirname, "..", "Pulumi.team.example.yaml"), "utf8")) as { config: Record<string, unknown> };
-    return Object.fromEntries(
-        Object.entries(file.config)
-            .filter(([key]) => key.startsWith(`${PROJECT}:`))
-            .map(([key, value]) => [key.slice(PROJECT.length + 1), typeof value === "string" ? value : JSON.stringify(value)]),
-    );
-}
+import { ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
 
 const SECRETS = { teamGrafanaAuth: "glsa_team_token", teamMetricsToken: "glc_metrics_token", teamLogsToken: "glc_logs_token" };
-const example = exampleConfig();
+const example = stackFileConfig("Pulumi.team.example.yaml");
 let run: ProgramRun;
 
 beforeAll(async () => {

@@ -2,8 +2,11 @@
  * Runs the Pulumi program under `pulumi.runtime.setMocks` and captures every resource registration
  * by type token, as pulumi/examples `testing-unit-ts` does.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
+import { parse } from "yaml";
 
 export const PROJECT = "claude-code-monitoring";
 
@@ -12,6 +15,16 @@ export interface Registration {
     name: string;
     inputs: Record<string, any>;
     provider?: string;
+}
+
+/** The project settings of a stack file (e.g. Pulumi.team.example.yaml) as the CLI hands them to the program: lists as JSON. */
+export function stackFileConfig(file: string): Record<string, string> {
+    const parsed = parse(readFileSync(join(__dirname, "..", "..", file), "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(
+        Object.entries(parsed.config)
+            .filter(([key]) => key.startsWith(`${PROJECT}:`))
+            .map(([key, value]) => [key.slice(PROJECT.length + 1), typeof value === "string" ? value : JSON.stringify(value)]),
+    );
 }
 
 /** Registrations of the latest run, also when the program threw. */
