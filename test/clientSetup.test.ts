@@ -8,6 +8,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { claudeCodeEnv } from "../configs/client";
+import { DEFAULTS } from "../configs/settings";
 import {
     Deps,
     SetupError,
@@ -29,20 +31,8 @@ import {
 const ROOT = join(__dirname, "..");
 const NOW = new Date("2026-11-27T06:30:17.123Z");
 
-/** The stack's claudeCodeEnv output with the default client settings (configs/client.ts), written out. */
-const STACK_ENV: Record<string, string> = {
-    CLAUDE_CODE_ENABLE_TELEMETRY: "1",
-    OTEL_METRICS_EXPORTER: "otlp",
-    OTEL_LOGS_EXPORTER: "otlp",
-    OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
-    OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
-    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
-    OTEL_METRIC_EXPORT_INTERVAL: "10000",
-    OTEL_LOGS_EXPORT_INTERVAL: "5000",
-    OTEL_LOG_USER_PROMPTS: "0",
-    OTEL_LOG_ASSISTANT_RESPONSES: "0",
-    OTEL_LOG_TOOL_DETAILS: "0",
-};
+/** The stack's claudeCodeEnv output with the default client settings. */
+const STACK_ENV: Record<string, string> = claudeCodeEnv(DEFAULTS);
 const TOKEN = "Bearer 9f8e7d6c5b4a-very-secret";
 /** Team mode: the receiver token travels in the OTLP headers, as configs/client.ts writes them. */
 const TEAM_ENV = { ...STACK_ENV, OTEL_EXPORTER_OTLP_HEADERS: `Authorization=${TOKEN}` };
