@@ -13,7 +13,7 @@
  *     increment = (now - before >= 0) unless (resets(x[1m]) > 0)               growth
  *              or ((max_over_time(x[1m]) - before >= 0) + now) and (resets(x[1m]) > 0)
  *                                                   a restart inside the minute: growth up to it, then from zero
- *              or now                               new series, or a restart just before the minute
+ *              or now unless monitoring was down       new series, or a restart just before the minute
  *
  * Consecutive evaluations are exactly one interval apart, so the increments telescope: summed over
  * any run of evaluations they give exactly the growth of the counters (sum_over_time of the
@@ -25,9 +25,18 @@
  * only the growth counts; a delta client's series restarts from zero (the collector's
  * delta-to-cumulative state is gone) and shows as a drop, which counts in full. A series idle for
  * longer than the collector's series TTL (at least 5m, 6h by default) comes back as new.
+ *
+ * "Monitoring was down" means no scrape of the collector's own metrics at all over the window
+ * where the previous value is looked for (`up{job="otel-collector"}` absent, not 0): the machine
+ * slept, or Prometheus was stopped. A series found then has usually been there all along: the
+ * collector's expiry clock (Go's monotonic clock) does not advance while a machine sleeps, so it
+ * exports the same totals again on wake, and counting them as new would count every session that
+ * was open at bedtime twice. Its growth counts again from the next minute on. A collector that
+ * crashed while Prometheus ran shows `up == 0`, not absence, so its restarted series still count.
  */
 import { DATASOURCE_UIDS } from "./dashboards/model";
 import type { RuleGroup } from "./prometheus";
+import { pipelineSignals } from "./pipeline";
 import { parseDuration } from "./settings";
 import { CLAUDE_CODE_SELECTOR, INCREMENT_INTERVAL, METRICS, Measure, SESSION_MEASURES, recordedIncrease, recordedSessionIncrease } from "./signals";
 
@@ -60,10 +69,11 @@ export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL, del
     const now = `last_over_time(${series}${within})`;
     const before = `last_over_time(${series}[${PREVIOUS_VALUE_LOOKBACK}] offset ${beforeOffset})`;
     const restarted = `(resets(${series}${within}) > 0)`;
+    const monitoringWasDown = `absent_over_time(${pipelineSignals.collectorUp}[${PREVIOUS_VALUE_LOOKBACK}] offset ${beforeOffset})`;
     return [
         `((${now} - ${before} >= 0) unless ${restarted})`,
         `(((max_over_time(${series}${within}) - ${before} >= 0) + ${now}) and ${restarted})`,
-        now,
+        `(${now} unless on () ${monitoringWasDown})`,
     ].join(" or ");
 }
 

@@ -95,10 +95,13 @@ const spentBy = (user: string, fromMin = 0) =>
         return sum + total;
     }, 0);
 
+/** Prometheus scraping the collector's own metrics the whole time: monitoring was never down. */
+const collectorUp = (minutes = END_MIN) => ({ series: 'up{job="otel-collector",instance="otel-collector:8888"}', values: `1x${(minutes * 60) / STEP_S}` });
+
 /** The stories as input series of one raw counter, sampled every STEP_S seconds. */
 const storyInput = (metric: string) => ({
     interval: `${STEP_S}s`,
-    input_series: STORIES.map((s) => ({ series: `${metric}${labels(s)}`, values: values(s.points) })),
+    input_series: [collectorUp(), ...STORIES.map((s) => ({ series: `${metric}${labels(s)}`, values: values(s.points) }))],
 });
 
 const runPromtoolTest = (tests: unknown[], skip: (note?: string) => void) => promtoolTestRules(buildRuleFiles(incrementRuleGroups()), tests, skip);
@@ -160,7 +163,7 @@ describe("increment recording rules (promtool test rules)", () => {
             [
                 {
                     interval: `${STEP_S}s`,
-                    input_series: measures.flatMap((m) => STORIES.map((s) => ({ series: `${METRICS[m]}${labels(s)}`, values: values(s.points) }))),
+                    input_series: [collectorUp(), ...measures.flatMap((m) => STORIES.map((s) => ({ series: `${METRICS[m]}${labels(s)}`, values: values(s.points) })))],
                     promql_expr_test: measures.map((m) => ({
                         expr: `sum by (user_id) (sum_over_time(${recordedIncrease(m)}[${END_MIN}m]))`,
                         eval_time: `${END_MIN}m`,
@@ -206,7 +209,7 @@ describe("increment recording rules (promtool test rules)", () => {
             [
                 {
                     interval: `${STEP_S}s`,
-                    input_series: measures.flatMap((m) => STORIES.map((s) => ({ series: `${METRICS[m]}${labels(s)}`, values: values(s.points) }))),
+                    input_series: [collectorUp(), ...measures.flatMap((m) => STORIES.map((s) => ({ series: `${METRICS[m]}${labels(s)}`, values: values(s.points) })))],
                     promql_expr_test: [
                         ...measures.map((m) => ({
                             expr: `sum by (user_id) (sum_over_time(${recordedIncrease(m)}[${END_MIN}m]))`,
@@ -220,6 +223,47 @@ describe("increment recording rules (promtool test rules)", () => {
                             expr: `sum by (session_id) (sum_over_time(${recordedSessionIncrease("cost")}[${END_MIN}m]))`,
                             eval_time: `${END_MIN}m`,
                             exp_samples: STORIES.map((s) => ({ labels: `{session_id="${s.session}"}`, value: s.spent })),
+                        },
+                    ],
+                },
+            ],
+            ctx.skip,
+        );
+        expect(out).toContain("SUCCESS");
+    });
+
+    it("a machine that slept counts the sessions open at bedtime once, and a crashed collector's restart still counts", (ctx) => {
+        // 40 minutes, one sample every 10 s. From minute 5 to 25 the machine sleeps: nothing is
+        // scraped at all (no up either). On wake the collector, whose expiry clock did not advance,
+        // exports the same total again. At minute 30 the collector crashes while Prometheus runs
+        // (up = 0, the series go stale) and comes back with its state reset.
+        const END = 40;
+        const at = (f: (minute: number) => number | "_" | "stale") =>
+            Array.from({ length: (END * 60) / STEP_S + 1 }, (_, i) => f((i * STEP_S) / 60)).join(" ");
+        const asleep = (m: number) => m > 5 && m < 25;
+        const bedtime = at((m) => (m < 1 || asleep(m) ? "_" : m < 28 ? 2 : 2.5));
+        const crashed = at((m) => (m < 1 || asleep(m) ? "_" : m < 30 ? 1 : m === 30 ? "stale" : m < 32 ? "_" : 0.4));
+        const up = at((m) => (asleep(m) ? "_" : m >= 30 && m < 32 ? 0 : 1));
+        const cost = recordedIncrease("cost");
+        const s = (session: string) => labels({ session, user: session, what: "", points: [], spent: 0 });
+        const out = runPromtoolTest(
+            [
+                {
+                    interval: `${STEP_S}s`,
+                    input_series: [
+                        { series: 'up{job="otel-collector",instance="otel-collector:8888"}', values: up },
+                        { series: `claude_code_cost_usage_USD_total${s("bedtime")}`, values: bedtime },
+                        { series: `claude_code_cost_usage_USD_total${s("crashed")}`, values: crashed },
+                    ],
+                    promql_expr_test: [
+                        {
+                            expr: `sum by (user_id) (sum_over_time(${cost}[${END}m]))`,
+                            eval_time: `${END}m`,
+                            // bedtime: 2, then 0.5 after waking; crashed: 1, then 0.4 after the restart.
+                            exp_samples: [
+                                { labels: '{user_id="bedtime"}', value: 2.5 },
+                                { labels: '{user_id="crashed"}', value: 1.4 },
+                            ],
                         },
                     ],
                 },

@@ -203,13 +203,17 @@ export function truthTokens(world: World, fromMs: number, toMs: number, type: ke
     return sum;
 }
 
+/** The series Prometheus writes for each scrape of the collector's own metrics. */
+const COLLECTOR_UP_LABELS = { __name__: "up", job: "otel-collector", instance: "otel-collector:8888" };
+
 /** Client retries of the OTLP exporter (otlp-exporter-base: 5 attempts, backoff from 1 s up to 5 s). */
 const RETRY_WINDOW_MS = 8000;
 
 /**
  * Runs the world through the collector model and a scrape every `scrapeMs`, and yields batches of
  * series as Prometheus stores them (job/instance labels, staleness markers when a series leaves
- * the exposition or a scrape fails).
+ * the exposition or a scrape fails), with the `up` series of the scrape of the collector's own
+ * metrics (0 while the collector is down).
  */
 export function* simulate(world: World, opts: { scrapeMs?: number; ttlMs?: number; batchScrapes?: number } = {}): Generator<Series[]> {
     const scrapeMs = opts.scrapeMs ?? 10000;
@@ -250,6 +254,7 @@ export function* simulate(world: World, opts: { scrapeMs?: number; ttlMs?: numbe
             model.receive(requests[next].points, requests[next].atMs);
             next++;
         }
+        push("up", COLLECTOR_UP_LABELS, { value: down(t) ? 0 : 1, timestampMs: t });
         const current = new Map<string, Record<string, string>>();
         if (!down(t)) {
             for (const s of model.scrape(t)) {
