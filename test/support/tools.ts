@@ -5,7 +5,7 @@
  * A missing tool fails the test in CI. Locally the test is skipped, loudly.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -47,5 +47,7 @@ export function promtoolTestRules(ruleFiles: Record<string, string>, tests: unkn
         return execFileSync(promtool, ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8" });
     } catch (e: any) {
         throw new Error(`promtool test rules failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
     }
 }
