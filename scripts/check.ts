@@ -26,6 +26,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { CheckTargets } from "../configs/checkTargets";
+import { CLAUDE_CODE_SCRAPE_JOB, HOSTS } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
 import { GRPC, GRPC_STATUS_NAMES, GrpcTransportError, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, encodeLogsRequest, encodeMetricsRequest, grpcUnary } from "./otlp";
 import { readStackOutputs } from "./stackOutputs";
@@ -46,8 +47,6 @@ export const RUN_ID_ATTRIBUTE = "monitoring_check";
 /** The test event: `event.name` (Loki structured metadata `event_name`) and its body (the log line). */
 export const CHECK_EVENT_NAME = "monitoring_check";
 export const CHECK_EVENT_BODY = "monitoring_check.probe";
-/** The scrape job that reads the collector's exporter (configs/prometheus.ts CLAUDE_CODE_SCRAPE_JOB). */
-const EXPORTER_SCRAPE_JOB = "claude-code-otel";
 
 /** Resource attributes of both requests: only service.name (no identity attributes, no service.namespace, which would change `job`). */
 export const checkResource = () => ({ "service.name": CHECK_SERVICE_NAME });
@@ -232,10 +231,10 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
         try {
             const r = await httpGet(url, {}, o.requestTimeoutMs);
             if (r.status === 200) return pass(hop, `${url} answered 200${r.json?.status ? ` (${r.json.status})` : ""}`);
-            return fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "the collector is up but reports itself unavailable (starting, or a pipeline failed to start)", `docker logs ${container("otel-collector")}`);
+            return fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "the collector is up but reports itself unavailable (starting, or a pipeline failed to start)", `docker logs ${container(HOSTS.collector)}`);
         } catch (e) {
             const err = e as HttpTransportError;
-            return { hop, status: "FAIL", detail: `${url}: ${err.message}`, ...unreachable(err.code, url, "collector", container("otel-collector")) };
+            return { hop, status: "FAIL", detail: `${url}: ${err.message}`, ...unreachable(err.code, url, "collector", container(HOSTS.collector)) };
         }
     })();
 
@@ -255,7 +254,7 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             if (r.status === GRPC.OK) {
                 const { rejected, errorMessage } = decodeExportResponse(r.response);
                 if (rejected > 0n)
-                    return fail(hop, `${endpoint} accepted the request but rejected ${rejected} ${kind === "metric" ? "data point(s)" : "log record(s)"}: ${errorMessage}`, "the collector's receiver refused the data (partial success)", `docker logs ${container("otel-collector")}`);
+                    return fail(hop, `${endpoint} accepted the request but rejected ${rejected} ${kind === "metric" ? "data point(s)" : "log record(s)"}: ${errorMessage}`, "the collector's receiver refused the data (partial success)", `docker logs ${container(HOSTS.collector)}`);
                 return pass(hop, `accepted by ${endpoint} (gRPC OK, ${body.length}-byte request)`);
             }
             if (r.status === GRPC.UNAUTHENTICATED || r.status === GRPC.PERMISSION_DENIED)
@@ -270,16 +269,16 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             if (r.status === GRPC.UNIMPLEMENTED)
                 return fail(hop, said, `${endpoint} does not serve ${path.split("/")[1]}: not the collector's OTLP gRPC port, or its ${kind === "metric" ? "metrics" : "logs"} pipeline is missing`, "check otlpGrpcEndpoint (the gRPC port, 4317 by default) and the collector config; npm run deploy");
             if (r.status === GRPC.UNAVAILABLE || r.status === GRPC.RESOURCE_EXHAUSTED)
-                return fail(hop, said, "the collector refused the data for now (memory_limiter over its limit, or an exporter queue full)", `docker logs ${container("otel-collector")}; raise collectorMemoryMb if this repeats`);
-            return fail(hop, said, "the collector answered with a gRPC error", `docker logs ${container("otel-collector")}`);
+                return fail(hop, said, "the collector refused the data for now (memory_limiter over its limit, or an exporter queue full)", `docker logs ${container(HOSTS.collector)}; raise collectorMemoryMb if this repeats`);
+            return fail(hop, said, "the collector answered with a gRPC error", `docker logs ${container(HOSTS.collector)}`);
         } catch (e) {
             const err = e as GrpcTransportError;
             if (err.code === "ECONNREFUSED")
-                return fail(hop, `connection refused at ${hostOf(`http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`)}`, "the collector container is not running (or the OTLP gRPC port is not published)", `docker ps -a --filter name=${container("otel-collector")}; npm run deploy`);
-            if (err.code === "ETIMEDOUT") return fail(hop, `${endpoint}: ${err.message}`, "nothing answered in time (firewall, wrong host, or the collector is stuck)", `docker logs ${container("otel-collector")}`);
+                return fail(hop, `connection refused at ${hostOf(`http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`)}`, "the collector container is not running (or the OTLP gRPC port is not published)", `docker ps -a --filter name=${container(HOSTS.collector)}; npm run deploy`);
+            if (err.code === "ETIMEDOUT") return fail(hop, `${endpoint}: ${err.message}`, "nothing answered in time (firewall, wrong host, or the collector is stuck)", `docker logs ${container(HOSTS.collector)}`);
             if (/^ERR_HTTP2|^EPROTO|^ECONNRESET/.test(err.code))
                 return fail(hop, `${endpoint}: ${err.message} (${err.code})`, "the endpoint does not speak gRPC over HTTP/2: the OTLP/HTTP port (4318), or TLS expected (use https://) or not offered (use http://)", "check otlpGrpcEndpoint in checkTargets");
-            return { hop, status: "FAIL", detail: `${endpoint}: ${err.message}`, ...unreachable(err.code, `http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`, "collector", container("otel-collector")) };
+            return { hop, status: "FAIL", detail: `${endpoint}: ${err.message}`, ...unreachable(err.code, `http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`, "collector", container(HOSTS.collector)) };
         }
     };
     const metricSent = send("metric");
@@ -293,12 +292,12 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             const r = await httpGet(url, {}, o.requestTimeoutMs);
             if (r.status === 200 && r.json?.database === "ok") return { result: pass(hop, `${grafanaBase} answered (version ${r.json.version ?? "?"}, database ok)`), grafana: {} };
             return {
-                result: fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "Grafana is up but unhealthy (its database is not ok, or it is still starting)", `docker logs ${container("grafana")}`),
+                result: fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "Grafana is up but unhealthy (its database is not ok, or it is still starting)", `docker logs ${container(HOSTS.grafana)}`),
                 grafana: {},
             };
         } catch (e) {
             const err = e as HttpTransportError;
-            return { result: { hop, status: "FAIL", detail: `${url}: ${err.message}`, ...unreachable(err.code, url, "Grafana", container("grafana")) }, grafana: { down: `Grafana does not answer at ${grafanaBase}` } };
+            return { result: { hop, status: "FAIL", detail: `${url}: ${err.message}`, ...unreachable(err.code, url, "Grafana", container(HOSTS.grafana)) }, grafana: { down: `Grafana does not answer at ${grafanaBase}` } };
         }
     })();
 
@@ -311,13 +310,13 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
                     hop,
                     `GET ${path}: HTTP 401`,
                     "Grafana rejected checkTargets.grafanaAuthorization: locally, the stack re-applies the admin password at every Grafana start, so the running container predates it (or the admin login was changed in the UI); in team mode, the token is wrong, expired or lacks a role",
-                    `docker restart ${container("grafana")} (local stack), or pulumi config set --secret teamGrafanaAuth <valid token> and npm run deploy (team mode)`,
+                    `docker restart ${container(HOSTS.grafana)} (local stack), or pulumi config set --secret teamGrafanaAuth <valid token> and npm run deploy (team mode)`,
                 );
             if (r.status === 403) return fail(hop, `GET ${path}: HTTP 403`, "the credentials in grafanaAuthorization lack permission (an Admin is needed for data source health and alert rules)", "use the admin account or an Admin service-account token");
             return r;
         } catch (e) {
             const err = e as HttpTransportError;
-            return { hop, status: "FAIL", detail: `GET ${path}: ${err.message}`, ...unreachable(err.code, grafanaBase, "Grafana", container("grafana")) };
+            return { hop, status: "FAIL", detail: `GET ${path}: ${err.message}`, ...unreachable(err.code, grafanaBase, "Grafana", container(HOSTS.grafana)) };
         }
     };
     const isResult = (x: HttpAnswer | HopResult): x is HopResult => "hop" in x;
@@ -355,7 +354,7 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
         if (isResult(r)) return r;
         if (r.status === 200) return pass(hop, `exists ("${r.json?.title ?? "?"}")`);
         if (r.status === 404) return fail(hop, `Grafana has no folder ${targets.folderUid}`, "the folder was not provisioned or was deleted by hand (its dashboards and rules went with it)", "npm run deploy");
-        return fail(hop, `GET /api/folders/${targets.folderUid}: HTTP ${r.status} ${excerpt(r.text)}`, "Grafana answered with an error", `docker logs ${container("grafana")}`);
+        return fail(hop, `GET /api/folders/${targets.folderUid}: HTTP ${r.status} ${excerpt(r.text)}`, "Grafana answered with an error", `docker logs ${container(HOSTS.grafana)}`);
     });
 
     const dashboardHops = targets.dashboardUids.map((uid) => {
@@ -364,7 +363,7 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             const r = await grafanaGet(hop, `/api/dashboards/uid/${encodeURIComponent(uid)}`);
             if (isResult(r)) return r;
             if (r.status === 404) return fail(hop, `Grafana has no dashboard ${uid}`, "the dashboard was not provisioned, or was deleted by hand", "run npm run deploy");
-            if (r.status !== 200) return fail(hop, `GET /api/dashboards/uid/${uid}: HTTP ${r.status} ${excerpt(r.text)}`, "Grafana answered with an error", `docker logs ${container("grafana")}`);
+            if (r.status !== 200) return fail(hop, `GET /api/dashboards/uid/${uid}: HTTP ${r.status} ${excerpt(r.text)}`, "Grafana answered with an error", `docker logs ${container(HOSTS.grafana)}`);
             const folder = r.json?.meta?.folderUid;
             if (folder !== undefined && folder !== targets.folderUid)
                 return fail(hop, `exists, but in folder "${folder || "General"}" instead of ${targets.folderUid}`, "the dashboard was moved by hand", "run npm run deploy");
@@ -385,7 +384,7 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             const r = await grafanaGet("rule groups", `/api/prometheus/grafana/api/v1/rules?${query}`);
             if (isResult(r)) return r;
             if (r.status !== 200 || r.json?.status !== "success")
-                return fail("rule groups", `GET /api/prometheus/grafana/api/v1/rules: HTTP ${r.status} ${excerpt(r.json?.error ?? r.text)}`, "Grafana's alerting API answered with an error", `docker logs ${container("grafana")}`);
+                return fail("rule groups", `GET /api/prometheus/grafana/api/v1/rules: HTTP ${r.status} ${excerpt(r.json?.error ?? r.text)}`, "Grafana's alerting API answered with an error", `docker logs ${container(HOSTS.grafana)}`);
             groups.push(...((r.json.data?.groups ?? []) as GroupStatus[]));
             token = r.json.data?.nextToken ?? "";
             if (!token) break;
@@ -418,10 +417,10 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
         try {
             const r = await httpGet(`${base}/api/v1/rules?type=record`, {}, o.requestTimeoutMs);
             if (r.status === 200 && r.json?.status === "success") return r.json.data?.groups ?? [];
-            return { detail: `GET ${base}/api/v1/rules: HTTP ${r.status} ${excerpt(r.text)}`, cause: "Prometheus' rules API answered with an error", fix: `docker logs ${container("prometheus")}` };
+            return { detail: `GET ${base}/api/v1/rules: HTTP ${r.status} ${excerpt(r.text)}`, cause: "Prometheus' rules API answered with an error", fix: `docker logs ${container(HOSTS.prometheus)}` };
         } catch (e) {
             const err = e as HttpTransportError;
-            return { detail: `${base}/api/v1/rules: ${err.message}`, ...unreachable(err.code, base, "Prometheus", container("prometheus")) };
+            return { detail: `${base}/api/v1/rules: ${err.message}`, ...unreachable(err.code, base, "Prometheus", container(HOSTS.prometheus)) };
         }
     };
     const promRulesRead = targets.prometheusUrl === undefined ? undefined : readPromRules(targets.prometheusUrl.replace(/\/+$/, ""));
@@ -432,12 +431,12 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
               const read = await promRulesRead;
               if (!Array.isArray(read)) return { hop, status: "FAIL", ...read };
               const group = read.find((g) => g.name === expected.name);
-              if (!group) return fail(hop, `Prometheus has not loaded rule group "${expected.name}"`, "the rule file is missing or invalid (Prometheus keeps running without it)", `docker logs ${container("prometheus")} (look for "loading groups failed"); npm run deploy`);
+              if (!group) return fail(hop, `Prometheus has not loaded rule group "${expected.name}"`, "the rule file is missing or invalid (Prometheus keeps running without it)", `docker logs ${container(HOSTS.prometheus)} (look for "loading groups failed"); npm run deploy`);
               const rules = group.rules ?? [];
               if (rules.length !== expected.rules.length) return fail(hop, `has ${rules.length} rule(s), the stack provisions ${expected.rules.length}`, "the rule file on disk is not the one this version generates", "npm run deploy");
               const broken = rules.filter((r) => r.health === "err");
               if (broken.length > 0)
-                  return fail(hop, `${broken.length} of ${rules.length} rule(s) fail to evaluate: ${broken.map((r) => `${r.name}: ${excerpt(r.lastError ?? "no error text", 160)}`).join("; ")}`, "a recording rule's query fails, so the dashboards' cost and token series stop", `docker logs ${container("prometheus")}`);
+                  return fail(hop, `${broken.length} of ${rules.length} rule(s) fail to evaluate: ${broken.map((r) => `${r.name}: ${excerpt(r.lastError ?? "no error text", 160)}`).join("; ")}`, "a recording rule's query fails, so the dashboards' cost and token series stop", `docker logs ${container(HOSTS.prometheus)}`);
               return pass(hop, `${rules.length} recording rule(s) loaded, none failing`);
           });
 
@@ -504,8 +503,8 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
                 return fail(
                     hop,
                     `${CHECK_PROM_METRIC} arrived with job="${labels.job}"${labels.exported_job ? `, exported_job="${labels.exported_job}"` : ""} instead of job="${CHECK_SERVICE_NAME}"`,
-                    `the ${EXPORTER_SCRAPE_JOB} scrape job overwrites the exporter's job label, so every dashboard selector on job misses Claude Code's series too`,
-                    `set honor_labels: true on the ${EXPORTER_SCRAPE_JOB} scrape job (configs/prometheus.ts); npm run deploy`,
+                    `the ${CLAUDE_CODE_SCRAPE_JOB} scrape job overwrites the exporter's job label, so every dashboard selector on job misses Claude Code's series too`,
+                    `set honor_labels: true on the ${CLAUDE_CODE_SCRAPE_JOB} scrape job (configs/prometheus.ts); npm run deploy`,
                 );
             return pass(hop, `${q} = ${r.found.value?.[1] ?? "?"} (via ${viaGrafana("prometheus") ? "Grafana's data source proxy" : targets.prometheusUrl})`);
         }
@@ -515,12 +514,12 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
                 hop,
                 `${q} did not appear within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`,
                 "the metric never reached the metrics backend behind Grafana: the collector's push (remote write / OTLP) is failing, or the data source reads another tenant than the collector writes",
-                `docker logs ${container("otel-collector")} (look for prometheusremotewrite / otlp_http/metrics errors); compare teamMetricsWriteUrl with the data source URL`,
+                `docker logs ${container(HOSTS.collector)} (look for prometheusremotewrite / otlp_http/metrics errors); compare teamMetricsWriteUrl with the data source URL`,
             );
         // Timed out: ask Prometheus whether it scrapes the collector's exporter at all, for a precise hint.
         let scrape = "";
         try {
-            const { url, headers } = queryUrl("prometheus", `/api/v1/query?${new URLSearchParams({ query: `up{job="${EXPORTER_SCRAPE_JOB}"}` })}`);
+            const { url, headers } = queryUrl("prometheus", `/api/v1/query?${new URLSearchParams({ query: `up{job="${CLAUDE_CODE_SCRAPE_JOB}"}` })}`);
             const up = await httpGet(url, headers, o.requestTimeoutMs);
             const series = (up.json?.data?.result ?? []) as { value?: [number, string] }[];
             if (up.json?.status === "success") scrape = series.length === 0 ? "none" : series.some((s) => s.value?.[1] === "1") ? "up" : "down";
@@ -530,14 +529,14 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
         const targetsPage = targets.prometheusUrl ? `${targets.prometheusUrl.replace(/\/+$/, "")}/targets` : "Prometheus' /targets page";
         const detail = `${q} did not appear within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`;
         if (scrape === "up")
-            return fail(hop, detail, `Prometheus scrapes the collector's exporter (up{job="${EXPORTER_SCRAPE_JOB}"} = 1) but the metric is not there: the collector's metrics pipeline dropped it`, `docker logs ${container("otel-collector")}`);
+            return fail(hop, detail, `Prometheus scrapes the collector's exporter (up{job="${CLAUDE_CODE_SCRAPE_JOB}"} = 1) but the metric is not there: the collector's metrics pipeline dropped it`, `docker logs ${container(HOSTS.collector)}`);
         if (scrape === "none")
-            return fail(hop, `${detail}; up{job="${EXPORTER_SCRAPE_JOB}"} does not exist`, `Prometheus has no ${EXPORTER_SCRAPE_JOB} scrape job, so it never reads the collector's exporter`, `check ${targetsPage} and the scrape config (configs/prometheus.ts); npm run deploy`);
+            return fail(hop, `${detail}; up{job="${CLAUDE_CODE_SCRAPE_JOB}"} does not exist`, `Prometheus has no ${CLAUDE_CODE_SCRAPE_JOB} scrape job, so it never reads the collector's exporter`, `check ${targetsPage} and the scrape config (configs/prometheus.ts); npm run deploy`);
         return fail(
             hop,
-            `${detail}${scrape === "down" ? `; up{job="${EXPORTER_SCRAPE_JOB}"} = 0` : ""}`,
-            `Prometheus is not scraping the collector's exporter (check the ${EXPORTER_SCRAPE_JOB} target at ${targetsPage})`,
-            `open ${targetsPage}; docker logs ${container("otel-collector")}; docker logs ${container("prometheus")}`,
+            `${detail}${scrape === "down" ? `; up{job="${CLAUDE_CODE_SCRAPE_JOB}"} = 0` : ""}`,
+            `Prometheus is not scraping the collector's exporter (check the ${CLAUDE_CODE_SCRAPE_JOB} target at ${targetsPage})`,
+            `open ${targetsPage}; docker logs ${container(HOSTS.collector)}; docker logs ${container(HOSTS.prometheus)}`,
         );
     })();
 
@@ -562,7 +561,7 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             hop,
             `${q} found nothing within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`,
             "collector → Loki export failing (Loki refuses the records, or the collector cannot reach it)",
-            `docker logs ${container("otel-collector")} (look for otlp_http/loki errors); docker logs ${container("loki")}`,
+            `docker logs ${container(HOSTS.collector)} (look for otlp_http/loki errors); docker logs ${container(HOSTS.loki)}`,
         );
     })();
 
