@@ -1,0 +1,233 @@
+/**
+ * `npm run bench`: the dashboards' query cost on a real Prometheus, ours (recorded per-minute
+ * increments) against the naive way (increase() on raw per-session series), for worlds of
+ * growing size built by the test suite's generator.
+ *
+ *   npm run bench                          quick sizes (a few minutes)
+ *   npm run bench -- --full --write        the issue's sizes; writes BENCHMARKS.md and bench/results.json
+ *   npm run bench -- --sizes 1x7,20x30 --runs 5
+ *   npm run bench -- --report-from bench/results.json --write    regenerate BENCHMARKS.md only
+ *
+ * Options:
+ *   --sizes UxD,…        users × days per world (default 1x7,5x7; --full: 1x7,20x30,100x90)
+ *   --runs N             measured runs per query (default 5; a warm-up run comes first)
+ *   --full               the issue's sizes; a size whose raw load is predicted over the budget is
+ *                        replaced by the most users over the same days that fit
+ *   --budget-minutes M   raw-load budget per size (default 10)
+ *   --no-budget          run every size as given
+ *   --jobs N             parallel promtool processes (default: cores)
+ *   --growth UxD,…       worlds for the generator-only series-growth table
+ *   --dashboards a,b     only these dashboard uids;  --ranges 1d,90d  only these ranges
+ *   --work-dir DIR       where TSDBs and OpenMetrics files go (default: $TMPDIR/claude-code-bench)
+ *   --keep               keep each size's TSDB (and print where)
+ *   --write              write BENCHMARKS.md and bench/results.json
+ *   --json FILE          also write the results to FILE
+ *   --report-from FILE   no run: render BENCHMARKS.md from saved results
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { incrementRuleGroups } from "../configs/rules";
+import { DEFAULTS } from "../configs/settings";
+import { findTool } from "../test/support/tools";
+import { benchDashboards } from "./grafana";
+import { GrowthRow, seriesGrowth } from "./growth";
+import { loadWorld } from "./load";
+import { RANGES, measureDashboards } from "./measure";
+import { programRuleGroups } from "./prometheus";
+import { Results, SizeResult, SkippedSize, renderReport } from "./report";
+
+const ROOT = join(__dirname, "..");
+const QUICK_SIZES = "1x7,5x7";
+const FULL_SIZES = "1x7,20x30,100x90";
+const QUICK_GROWTH = "1x7,5x7,5x30,20x30";
+const FULL_GROWTH = "1x7,20x30,20x90,100x30,100x90";
+
+function args(argv: string[]) {
+    const flags = new Map<string, string | true>();
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
+        const [k, inline] = a.slice(2).split("=", 2);
+        if (inline !== undefined) flags.set(k, inline);
+        else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags.set(k, argv[++i]);
+        else flags.set(k, true);
+    }
+    const known = ["sizes", "runs", "full", "budget-minutes", "no-budget", "jobs", "growth", "dashboards", "ranges", "work-dir", "keep", "write", "json", "report-from", "help"];
+    for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see bench/run.ts)`);
+    const str = (k: string) => (typeof flags.get(k) === "string" ? (flags.get(k) as string) : undefined);
+    const sizes = (text: string) =>
+        text.split(",").map((s) => {
+            const m = /^(\d+)x(\d+)$/.exec(s.trim());
+            if (!m) throw new Error(`size "${s}": write users x days, e.g. 20x30`);
+            return { users: Number(m[1]), days: Number(m[2]) };
+        });
+    const full = flags.has("full");
+    return {
+        help: flags.has("help"),
+        sizes: sizes(str("sizes") ?? (full ? FULL_SIZES : QUICK_SIZES)),
+        growth: sizes(str("growth") ?? (full ? FULL_GROWTH : QUICK_GROWTH)),
+        runs: Number(str("runs") ?? 5),
+        full,
+        budgetMs: flags.has("no-budget") ? Infinity : Number(str("budget-minutes") ?? 10) * 60000,
+        jobs: Number(str("jobs") ?? cpus().length),
+        dashboards: str("dashboards")?.split(","),
+        ranges: str("ranges")?.split(","),
+        workDir: str("work-dir") ?? join(tmpdir(), "claude-code-bench"),
+        keep: flags.has("keep"),
+        write: flags.has("write"),
+        json: str("json"),
+        reportFrom: str("report-from"),
+    };
+}
+
+const t0 = performance.now();
+const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)} +${((performance.now() - t0) / 1000).toFixed(0)}s] ${msg}`);
+
+function tools(): { prometheus: string; promtool: string } {
+    let prometheus = findTool("prometheus");
+    let promtool = findTool("promtool");
+    if (!prometheus || !promtool) {
+        log("prometheus/promtool not found: running scripts/install-prometheus.sh");
+        execFileSync("bash", [join(ROOT, "scripts", "install-prometheus.sh")], { stdio: "inherit" });
+        prometheus = findTool("prometheus");
+        promtool = findTool("promtool");
+    }
+    if (!prometheus || !promtool) throw new Error("prometheus and promtool 3.x are needed: run `bash scripts/install-prometheus.sh`");
+    return { prometheus, promtool };
+}
+
+function firstLine(cmd: string, a: string[]): string {
+    try {
+        return execFileSync(cmd, a, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0].trim();
+    } catch {
+        return "unknown";
+    }
+}
+
+function commit(): string {
+    const head = firstLine("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]);
+    const dirty = firstLine("git", ["-C", ROOT, "status", "--porcelain"]) !== "";
+    return `${head}${dirty ? " with uncommitted changes" : ""}`;
+}
+
+function writeOutputs(results: Results, opts: ReturnType<typeof args>): void {
+    const json = JSON.stringify(results, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1);
+    if (opts.json) writeFileSync(opts.json, json);
+    if (opts.write) {
+        writeFileSync(join(ROOT, "bench", "results.json"), json);
+        writeFileSync(join(ROOT, "BENCHMARKS.md"), renderReport(results));
+        log("wrote BENCHMARKS.md and bench/results.json");
+    }
+}
+
+async function main(): Promise<void> {
+    const opts = args(process.argv.slice(2));
+    if (opts.help) {
+        console.log(readFileSync(__filename, "utf8").split("*/")[0]);
+        return;
+    }
+    if (opts.reportFrom) {
+        const results = JSON.parse(readFileSync(opts.reportFrom, "utf8"), (_k, v) => (v === null ? NaN : v)) as Results;
+        writeFileSync(join(ROOT, "BENCHMARKS.md"), renderReport(results));
+        log(`rendered BENCHMARKS.md from ${opts.reportFrom}`);
+        return;
+    }
+    const bins = tools();
+    const dashboards = benchDashboards().filter((d) => !opts.dashboards || opts.dashboards.includes(d.uid));
+    const ranges = RANGES.filter((r) => !opts.ranges || opts.ranges.includes(r.name));
+    const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim().replace(/ --$/, "");
+    const results: Results = {
+        command,
+        startedAt: new Date().toISOString(),
+        finishedAt: "",
+        runs: opts.runs,
+        jobs: opts.jobs,
+        budgetMinutes: opts.budgetMs / 60000,
+        machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memBytes: totalmem(), kernel: release(), node: process.version },
+        versions: {
+            prometheus: firstLine(bins.prometheus, ["--version"]),
+            promtool: firstLine(bins.promtool, ["--version"]),
+            stackImage: DEFAULTS.prometheusImage,
+            commit: commit(),
+        },
+        design: {
+            ruleGroups: programRuleGroups(incrementRuleGroups()).map(({ group }) => ({
+                name: group.name,
+                interval: group.interval ?? DEFAULTS.scrapeInterval,
+                records: group.rules.filter((r) => "record" in r).map((r) => (r as { record: string }).record),
+            })),
+            dashboards: dashboards.map((d) => ({ uid: d.uid, title: d.title, panels: d.panels.length, queries: d.panels.reduce((s, p) => s + p.targets.length, 0), skipped: d.skipped.length })),
+        },
+        sizes: [],
+        skipped: [],
+        growth: [],
+    };
+    log(`sizes ${opts.sizes.map((s) => `${s.users}x${s.days}`).join(", ")}; ${opts.runs} runs; ${opts.jobs} jobs; ${bins.prometheus}`);
+
+    const queue = [...opts.sizes];
+    while (queue.length > 0) {
+        const size = queue.shift()!;
+        // Predict the raw load from the largest size measured so far (time per sample, samples per user-day).
+        const ref = [...results.sizes].sort((a, b) => b.load.users * b.load.days - a.load.users * a.load.days)[0];
+        if (ref && ref.load.users * ref.load.days >= 100) {
+            const perUserDay = ref.load.rawLoadMs / (ref.load.users * ref.load.days);
+            const predicted = perUserDay * size.users * size.days;
+            if (predicted > opts.budgetMs) {
+                const users = Math.floor((0.9 * opts.budgetMs) / (perUserDay * size.days));
+                const skip: SkippedSize = {
+                    ...size,
+                    predictedRawLoadMs: predicted,
+                    reason: `its raw series (what the naive baseline needs) would take about ${(predicted / 60000).toFixed(0)} min to load on this machine (measured ${(perUserDay / 1000).toFixed(2)} s per user-day at ${ref.load.users} × ${ref.load.days}), over the ${(opts.budgetMs / 60000).toFixed(0)}-minute budget. The bottleneck is promtool parsing OpenMetrics text (one line of ~350 bytes per sample, two passes per file) on ${cpus().length} cores.`,
+                };
+                if (users > ref.load.users || size.days > ref.load.days) {
+                    const u = Math.max(1, users);
+                    skip.substitute = `${u} × ${size.days}`;
+                    queue.unshift({ users: u, days: size.days });
+                }
+                results.skipped.push(skip);
+                log(`skipping ${size.users}x${size.days}: ${skip.reason}${skip.substitute ? ` → ${skip.substitute}` : ""}`);
+                continue;
+            }
+        }
+        log(`=== ${size.users} users × ${size.days} days ===`);
+        const dir = join(opts.workDir, `${size.users}x${size.days}`);
+        const { result: load, prom, world } = await loadWorld({ ...size, dir, bins, jobs: opts.jobs, log });
+        try {
+            log(
+                `loaded: ${load.rawSeries} raw / ${load.recordedSeries} recorded series, TSDB ${(load.tsdbBytes / 1048576).toFixed(0)} MiB, RSS ${(load.rssAfterLoad.vmRssBytes / 1048576).toFixed(0)} MiB; cost ours ${load.sanity.oursUsd.toFixed(2)} / events ${load.sanity.truthUsd.toFixed(2)} / naive ${load.sanity.naiveUsd.toFixed(2)} USD`,
+            );
+            const off = Math.abs(load.sanity.oursUsd - load.sanity.truthUsd) / load.sanity.truthUsd;
+            if (off > 0.01) log(`WARNING: the recorded totals differ from the events by ${(off * 100).toFixed(1)} %: the loaded data is not what the rules expect (see the sanity columns)`);
+            const q0 = performance.now();
+            const queries = await measureDashboards({ url: prom.url, dashboards, endMs: world.endMs, runs: opts.runs, ranges, log });
+            const queryWallMs = performance.now() - q0;
+            await prom.settle();
+            const size: SizeResult = { load, queries, rssAfterQueries: prom.rss(), queryWallMs };
+            results.sizes.push(size);
+        } finally {
+            await prom.stop();
+            if (opts.keep) log(`kept ${dir}`);
+            else rmSync(dir, { recursive: true, force: true });
+        }
+        results.finishedAt = new Date().toISOString();
+        writeOutputs(results, { ...opts, write: false }); // partial results survive an interrupted run
+    }
+
+    for (const g of opts.growth) {
+        const row: GrowthRow = seriesGrowth(g.users, g.days);
+        results.growth.push(row);
+        log(`growth ${g.users}x${g.days}: ${row.sessions} sessions, ${row.rawSeries} raw, ${row.recordedSeries} recorded, ${row.sessionRecordedSeries} per-session recorded series`);
+    }
+    results.finishedAt = new Date().toISOString();
+    writeOutputs(results, opts);
+    if (!opts.write) console.log(renderReport(results));
+    log("done");
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
+
