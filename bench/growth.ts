@@ -1,12 +1,12 @@
 /**
  * Series growth without Prometheus: for worlds of growing size, the distinct raw series (what
  * naive queries read) and the distinct label sets the recording rules keep (what our panels
- * read), counted from the generator's export requests. A rule's output series are its input's
- * label sets minus the labels it aggregates away (`sum without (PER_SESSION_LABELS)`; the
- * per-session records keep session_id), so the counts follow configs/rules.ts.
+ * read), counted from the generator's export requests. A record's series are its counter's
+ * label sets minus the labels it sums away (RECORDS in configs/rules.ts), so the counts follow
+ * the program's rules.
  */
-import { PER_SESSION_LABELS } from "../configs/rules";
-import { METRICS, SESSION_MEASURES } from "../configs/signals";
+import { RECORDS } from "../configs/rules";
+import { METRICS } from "../configs/signals";
 import { CollectorModel } from "../test/truth/collectorModel";
 import { MetricPoint } from "../test/truth/otlp";
 import { exports } from "../test/truth/scenario";
@@ -17,9 +17,9 @@ export interface GrowthRow {
     days: number;
     sessions: number;
     rawSeries: number;
-    /** Label sets of the aggregated records (all measures). */
+    /** Label sets of the records without session_id (all measures; what the overview and productivity dashboards read). */
     recordedSeries: number;
-    /** Label sets of the per-session records (session-table measures). */
+    /** Label sets of the per-session records (the sessions dashboard). */
     sessionRecordedSeries: number;
     ms: number;
 }
@@ -29,17 +29,10 @@ export function seriesGrowth(users: number, days: number): GrowthRow {
     const world = benchWorld(users, days);
     const model = new CollectorModel() as unknown as { labelsOf: (p: MetricPoint) => Record<string, string> };
     const claude = new Set<string>(Object.values(METRICS));
-    const perSession = new Set<string>(SESSION_MEASURES.map((m) => METRICS[m]));
     const raw = new Set<string>();
     const recorded = new Set<string>();
     const sessionRecorded = new Set<string>();
     const seen = new Set<string>();
-    const drop = (labels: Record<string, string>, keep: string[]) =>
-        JSON.stringify(
-            Object.entries(labels)
-                .filter(([k]) => keep.includes(k) || !(PER_SESSION_LABELS as readonly string[]).includes(k))
-                .sort(),
-        );
     for (const p of world.processes) {
         for (const e of exports(p)) {
             for (const point of e.points) {
@@ -49,8 +42,11 @@ export function seriesGrowth(users: number, days: number): GrowthRow {
                 const labels = model.labelsOf(point);
                 if (!claude.has(labels.__name__)) continue;
                 raw.add(JSON.stringify(Object.entries(labels).sort()));
-                recorded.add(drop(labels, []));
-                if (perSession.has(labels.__name__)) sessionRecorded.add(drop(labels, ["session_id"]));
+                for (const r of RECORDS) {
+                    if (METRICS[r.measure] !== labels.__name__) continue;
+                    const kept = JSON.stringify([r.record, ...Object.entries(labels).filter(([k]) => k !== "__name__" && !r.summedAway.includes(k)).sort()]);
+                    (r.summedAway.includes("session_id") ? recorded : sessionRecorded).add(kept);
+                }
             }
         }
     }

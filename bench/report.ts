@@ -347,7 +347,7 @@ export function renderReport(r: Results): string {
     out.push("## Series growth: what long-range panels read");
     out.push("");
     out.push(
-        "Distinct series in the TSDB over the whole world (Prometheus series API), and samples (raw: written; recorded: `count_over_time` over the world). Aggregated records keep user, model, type, effort, query source, team, … and drop the per-session labels; per-session records (the top-sessions table) keep session_id.",
+        "Distinct series in the TSDB over the whole world (Prometheus series API), and samples (raw: written; recorded: `count_over_time` over the world). Aggregated records keep user, model, type, team, repository, … and drop the per-session and per-request labels (cost keeps query source and effort in one extra record); per-session records (the sessions dashboard) keep session_id. Minutes without growth are not recorded.",
     );
     out.push("");
     const agg = (_s: SizeResult, f: (name: string) => boolean, m: Record<string, number>) =>
@@ -444,7 +444,7 @@ function growthFinding(r: Results): string {
     const perUser = g.filter((x) => x.users >= 5).map((x) => x.recordedSeries / x.users);
     if (perUser.length > 0) {
         lines.push(
-            `Aggregated recorded series grow with users × the label combinations each user produces (model × effort × query source × token type, decisions × tools × languages, …): about ${Math.min(...perUser).toFixed(0)}–${Math.max(...perUser).toFixed(0)} per user here, independent of how many sessions they run. Raw series, and the per-session records the top-sessions table reads, grow with sessions. But series count is not the whole cost: every recorded series has a sample every minute for as long as any raw series under it is exported (the collector keeps an idle series for 6 h), so over a long range our panels still read about one sample per series-minute — see the samples columns above.`,
+            `Aggregated recorded series grow with users × the label combinations each user produces (model × token type, decisions × tools × languages, …): about ${Math.min(...perUser).toFixed(0)}–${Math.max(...perUser).toFixed(0)} per user here, independent of how many sessions they run. Raw series, and the per-session records the sessions dashboard reads, grow with sessions. Recorded samples grow with the minutes in which something grew, not with how long series stay exported.`,
         );
     }
     return lines.join(" ");

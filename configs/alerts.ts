@@ -130,9 +130,10 @@ export function rule(args: {
 
 // ---------------------------------------------------------------------------------------------
 // Calendar periods (UTC). PromQL has no "since midnight", so:
-// - today so far: a subquery walks the last day minute by minute and keeps the per-minute
-//   increments whose own timestamp (less 1 ms: a sample at 00:00 closes the minute before) falls
-//   on the same UTC day as the evaluation time (`@ end()` pins that inside the subquery);
+// - today so far: a subquery walks the last day minute by minute; each step reads the
+//   increments of its own minute and keeps them if the step (less 1 ms: a minute ending at 00:00
+//   belongs to the day before) falls on the same UTC day as the evaluation time (`@ end()` pins
+//   that inside the subquery);
 // - this month so far: the complete days of this month (a subquery stepping at UTC midnights,
 //   each step summing the day before it) plus today so far.
 // Long windows are read day by day (or hour by hour), never as one huge range, so an evaluation
@@ -152,7 +153,9 @@ const atEnd = (fn: string) => `scalar(last_over_time(${fn}(vector(time()))[1m:1m
 /** Cost since 00:00 UTC today, by the given labels. */
 export function todayCost(by: readonly string[]): string {
     const g = grouping(by);
-    return `sum${g} (sum_over_time((sum${g} (${COST} and (day_of_year(timestamp(${COST}) - 0.001) == ${atEnd("day_of_year")})))[1d:1m]))`;
+    // Each step reads only its own minute: a plain selector would look back 5 minutes and count a
+    // minute again at every step until the next sample (minutes without growth are not recorded).
+    return `sum${g} (sum_over_time((sum${g} (last_over_time(${COST}[1m])) and on () (day_of_year(vector(time() - 0.001)) == ${atEnd("day_of_year")}))[1d:1m]))`;
 }
 
 /** Cost on the complete UTC days of this month before today, by the given labels. */

@@ -19,6 +19,12 @@
  * any run of evaluations they give exactly the growth of the counters (sum_over_time of the
  * recorded series over a range is the range's total).
  *
+ * Minutes without growth are not written (`> 0`): a counter is exported, and so would be recorded,
+ * every minute for hours after its session ends (the collector's series TTL), and those zeros were
+ * about 98 % of all recorded samples. Leaving them out changes no sum and makes long ranges read
+ * a fraction of the data. Each record also drops every label no panel reads at that level
+ * (RECORDS), because a long-range query costs about one chunk per series per two hours of data.
+ *
  * Both values skip staleness markers, so a sample written just before a scrape failure (a
  * collector restart) is still counted. The previous value is looked up over 15 minutes: after a short gap (a
  * collector or Prometheus restart) a cumulative client's series continues from its old total and
@@ -38,7 +44,18 @@ import { DATASOURCE_UIDS } from "./dashboards/model";
 import type { RuleGroup } from "./prometheus";
 import { pipelineSignals } from "./pipeline";
 import { parseDuration } from "./settings";
-import { CLAUDE_CODE_SELECTOR, INCREMENT_INTERVAL, METRICS, Measure, SESSION_MEASURES, recordedIncrease, recordedSessionIncrease } from "./signals";
+import {
+    CLAUDE_CODE_SELECTOR,
+    INCREMENT_INTERVAL,
+    METRICS,
+    Measure,
+    REQUEST_MEASURES,
+    SESSION_MEASURES,
+    recordedIncrease,
+    recordedRequestIncrease,
+    recordedSessionIncrease,
+    requestLabelsOf,
+} from "./signals";
 
 /**
  * Rules run this far behind real time, so a scrape whose timestamp falls just before an
@@ -77,19 +94,34 @@ export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL, del
     ].join(" or ");
 }
 
-/** One recording rule per measure (and per-session variants): the recorded name and its expression. */
+/** A recorded series: which counter it sums and the labels it sums away. */
+export interface RecordSpec {
+    record: string;
+    measure: Measure;
+    summedAway: readonly string[];
+}
+
+/**
+ * Every record: per measure without sessions and requests (what almost every panel reads); cost
+ * with the request labels kept (cost by query source and by effort); and per session, for the
+ * session dashboard.
+ */
+export const RECORDS: readonly RecordSpec[] = [
+    ...(Object.keys(METRICS) as Measure[]).map((measure) => ({ record: recordedIncrease(measure), measure, summedAway: [...PER_SESSION_LABELS, ...requestLabelsOf(measure)] })),
+    ...REQUEST_MEASURES.map((measure) => ({ record: recordedRequestIncrease(measure), measure, summedAway: [...PER_SESSION_LABELS] })),
+    ...SESSION_MEASURES.map((measure) => ({
+        record: recordedSessionIncrease(measure),
+        measure,
+        summedAway: [...PER_SESSION_LABELS.filter((l) => l !== "session_id"), ...requestLabelsOf(measure)],
+    })),
+];
+
+/** One recording rule per record: the recorded name and its expression (growth only, see file comment). */
 export function incrementRecords(delay?: string): { record: string; expr: string }[] {
-    const measures = Object.keys(METRICS) as Measure[];
-    return [
-        ...measures.map((measure) => ({
-            record: recordedIncrease(measure),
-            expr: `sum without (${PER_SESSION_LABELS.join(", ")}) (${incrementExpr(METRICS[measure], INCREMENT_INTERVAL, delay)})`,
-        })),
-        ...SESSION_MEASURES.map((measure) => ({
-            record: recordedSessionIncrease(measure),
-            expr: `sum without (${PER_SESSION_LABELS.filter((l) => l !== "session_id").join(", ")}) (${incrementExpr(METRICS[measure], INCREMENT_INTERVAL, delay)})`,
-        })),
-    ];
+    return RECORDS.map(({ record, measure, summedAway }) => ({
+        record,
+        expr: `sum without (${summedAway.join(", ")}) (${incrementExpr(METRICS[measure], INCREMENT_INTERVAL, delay)}) > 0`,
+    }));
 }
 
 /** The rules for the stack's own Prometheus. */
@@ -128,7 +160,7 @@ export function grafanaRecordingGroups(): RecordingGroup[] {
             rules: incrementRecords(INCREMENT_QUERY_OFFSET).map(({ record, expr }) => ({
                 name: record,
                 // uids are at most 40 characters: the recorded name without its fixed parts.
-                uid: `ccrec-${record.replace(/^claude_code:/, "").replace(/:increase1m$/, "").replace(/:session_increase1m$/, "-by-session").replace(/_/g, "-")}`,
+                uid: `ccrec-${record.replace(/^claude_code:/, "").replace(/:increase1m$/, "").replace(/:(\w+)_increase1m$/, "-by-$1").replace(/_/g, "-")}`,
                 datas: [
                     {
                         refId: "A",

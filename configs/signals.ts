@@ -5,7 +5,8 @@
  * Raw names are those the collector's prometheus exporter produces with translation_strategy
  * UnderscoreEscapingWithSuffixes from Claude Code's OTLP metrics. Totals and rates read the
  * recorded per-minute increments (configs/rules.ts), never the per-session raw series, so they
- * are exact and do not slow down with the number of sessions.
+ * are exact and do not slow down with the number of sessions. Each total reads the narrowest
+ * record that still has the labels it groups and filters by (see `total`).
  */
 
 /** Prometheus metric names of Claude Code's eight counters. */
@@ -43,9 +44,29 @@ const RECORD_NAMES: Record<Measure, string> = {
     editDecisions: "edit_decisions",
 };
 
-/** Recorded series of a measure's per-minute increments, aggregated over sessions. */
+/** Recorded series of a measure's per-minute increments, aggregated over sessions and requests. */
 export function recordedIncrease(measure: Measure): string {
     return `claude_code:${RECORD_NAMES[measure]}:increase${INCREMENT_INTERVAL}`;
+}
+
+/**
+ * Labels that describe single API requests (which agent asked, at what effort). They multiply a
+ * user's cost and token series by about six, so only the records of REQUEST_MEASURES keep them,
+ * for the panels that group by them.
+ */
+export const REQUEST_LABELS = ["query_source", "effort"] as const;
+
+/** The request labels a measure's points carry (only Claude Code's cost and token counters have them). */
+export function requestLabelsOf(measure: Measure): readonly string[] {
+    return measure === "cost" || measure === "tokens" ? REQUEST_LABELS : [];
+}
+
+/** Measures also recorded with the request labels kept. */
+export const REQUEST_MEASURES = ["cost"] as const satisfies readonly Measure[];
+export type RequestMeasure = (typeof REQUEST_MEASURES)[number];
+
+export function recordedRequestIncrease(measure: RequestMeasure): string {
+    return `claude_code:${RECORD_NAMES[measure]}:request_increase${INCREMENT_INTERVAL}`;
 }
 
 /** Measures also recorded per session, for session tables. */
@@ -63,9 +84,21 @@ const withMatchers = (series: string, matchers: Matchers) => (matchers ? `${seri
 const grouping = (by: readonly string[]) => (by.length > 0 ? ` by (${by.join(", ")})` : "");
 const joinMatchers = (...parts: Matchers[]) => parts.filter((p) => p !== "").join(", ");
 
+/** Whether a query groups or filters by a request label (so it needs the wider record). */
+function readsRequestLabels(by: readonly string[], matchers: Matchers): boolean {
+    return REQUEST_LABELS.some((l) => by.includes(l) || new RegExp(`(^|[\\s,{])${l}\\s*(=|!=|=~|!~)`).test(matchers));
+}
+
 /** Exact total of a measure over a range (`$__range`, `$__interval`, `24h`, …), summed by labels. */
 export function total(measure: Measure, range: string, by: readonly string[] = [], matchers: Matchers = ""): string {
-    return `sum${grouping(by)} (sum_over_time(${withMatchers(recordedIncrease(measure), matchers)}[${range}]))`;
+    let series = recordedIncrease(measure);
+    if (readsRequestLabels(by, matchers)) {
+        if (!(REQUEST_MEASURES as readonly Measure[]).includes(measure)) {
+            throw new Error(`${measure} is not recorded with the request labels (${REQUEST_LABELS.join(", ")}): add it to REQUEST_MEASURES`);
+        }
+        series = recordedRequestIncrease(measure as RequestMeasure);
+    }
+    return `sum${grouping(by)} (sum_over_time(${withMatchers(series, matchers)}[${range}]))`;
 }
 
 /** Exact per-session total of a measure over a range. */

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { buildRuleFiles } from "../configs/prometheus";
 import { INCREMENT_QUERY_OFFSET, incrementRecords, incrementRuleGroups } from "../configs/rules";
-import { METRICS, Measure, recordedIncrease, recordedSessionIncrease } from "../configs/signals";
+import { METRICS, Measure, recordedIncrease, recordedRequestIncrease, recordedSessionIncrease } from "../configs/signals";
 import { promtoolTestRules } from "./support/tools";
 
 const STEP_S = 10; // scrape interval of the stories
@@ -75,8 +75,10 @@ const STORIES: Story[] = [
     { session: "other-user", user: "u2", what: "another user's session", points: [[2, 2.5]], spent: 2.5 },
 ];
 
+/** The idle session's requests came from a subagent, the rest from the main thread. */
+const querySource = (s: Story) => (s.session === "idle" ? "subagent" : "main");
 const labels = (s: Story) =>
-    `{job="claude-code",instance="otel-collector:8889",otel_scope_name="com.anthropic.claude_code",otel_scope_version="2.1.332",terminal_type="xterm",team="platform",model="claude-opus-5-5",user_id="${s.user}",session_id="${s.session}"}`;
+    `{job="claude-code",instance="otel-collector:8889",otel_scope_name="com.anthropic.claude_code",otel_scope_version="2.1.332",terminal_type="xterm",team="platform",model="claude-opus-5-5",query_source="${querySource(s)}",effort="high",user_id="${s.user}",session_id="${s.session}"}`;
 
 const spentBy = (user: string, fromMin = 0) =>
     STORIES.filter((s) => s.user === user).reduce((sum, s) => {
@@ -130,24 +132,42 @@ describe("increment recording rules (promtool test rules)", () => {
                             ],
                         },
                         {
-                            // Only the idle session's last 0.5 happened in the last 3 minutes (7m, 10m].
+                            // Only the idle session's last 0.5 happened in the last 3 minutes (7m, 10m];
+                            // u2 grew nothing there, and minutes without growth are not recorded.
                             expr: `sum by (user_id) (sum_over_time(${cost}[3m]))`,
                             eval_time: `${END_MIN}m`,
-                            exp_samples: [
-                                { labels: '{user_id="u1"}', value: spentBy("u1", 7) },
-                                { labels: '{user_id="u2"}', value: 0 },
-                            ],
+                            exp_samples: [{ labels: '{user_id="u1"}', value: spentBy("u1", 7) }],
                         },
                         {
-                            // Session, instance, scope and terminal labels are aggregated away; team and model stay.
-                            expr: `count(${cost})`,
+                            // No recorded minute is zero.
+                            expr: `min_over_time(${cost}[${END_MIN}m]) <= 0`,
+                            eval_time: `${END_MIN}m`,
+                            exp_samples: [],
+                        },
+                        {
+                            // Session, instance, scope, terminal and request labels are aggregated away; team and model stay.
+                            expr: `count(last_over_time(${cost}[${END_MIN}m]))`,
                             eval_time: `${END_MIN}m`,
                             exp_samples: [{ labels: "{}", value: 2 }],
                         },
                         {
-                            expr: `group by (__name__, job, team, model, user_id) (${cost}{user_id="u1"})`,
+                            expr: `group by (__name__, job, team, model, user_id) (last_over_time(${cost}{user_id="u1"}[${END_MIN}m]))`,
                             eval_time: `${END_MIN}m`,
                             exp_samples: [{ labels: `${cost}${aggregated.replace("USER", "u1")}`, value: 1 }],
+                        },
+                        {
+                            expr: `count(last_over_time(${cost}{query_source!=""}[${END_MIN}m]) or last_over_time(${cost}{effort!=""}[${END_MIN}m]))`,
+                            eval_time: `${END_MIN}m`,
+                            exp_samples: [],
+                        },
+                        {
+                            // The cost record that keeps the request labels splits the same total by them.
+                            expr: `sum by (query_source, effort) (sum_over_time(${recordedRequestIncrease("cost")}[${END_MIN}m]))`,
+                            eval_time: `${END_MIN}m`,
+                            exp_samples: [
+                                { labels: '{query_source="main",effort="high"}', value: spentBy("u1") + spentBy("u2") - 1.5 },
+                                { labels: '{query_source="subagent",effort="high"}', value: 1.5 },
+                            ],
                         },
                     ],
                 },

@@ -78,12 +78,16 @@ describe.skipIf(!haveTools && !process.env.CI)("dashboard and alert numbers agai
         const queries = generatedQueries().filter((g) => g.datasource === "prometheus");
         const onClaudeCode = (g: GeneratedQuery) => /claude_code/.test(g.expr);
         it.each(queries.map((g) => [g.source, g] as const))("%s", async (_source, g) => {
-            const expr = variableAsPromQL(interpolate(g.expr, (world.endMs - START) / 1000, 3600));
-            const rows = await server.query(expr, world.endMs);
-            // Queries on Claude Code data return something over the whole world; pipeline queries
-            // read the collector's and Prometheus' own metrics, which this world does not contain,
-            // and team mode's recording rules read only the last minute, idle at the world's end
-            // (their totals are proved in rules.promtool.test.ts).
+            // At the world's busy end (minutes without growth are not recorded, so its idle tail
+            // has no recorded samples): the range is the whole world, buckets and alert windows
+            // the last hour.
+            const at = Math.max(...world.processes.map((p) => p.endMs)) + 2 * 60000;
+            const expr = interpolate(variableAsPromQL(g.expr), (at - START) / 1000, 3600);
+            const rows = await server.query(expr, at);
+            // Queries on Claude Code data return something; pipeline queries read the collector's
+            // and Prometheus' own metrics, which this world does not contain, and team mode's
+            // recording rules read only the last minute (their totals are proved in
+            // rules.promtool.test.ts).
             const lastMinuteOnly = g.source.startsWith("grafana recording rule");
             if (onClaudeCode(g) && !lastMinuteOnly && !/pull_requests|commits/.test(expr)) expect(rows.length, expr).toBeGreaterThan(0);
             for (const name of expr.match(/claude_code[:_][A-Za-z0-9_:]+/g) ?? []) {

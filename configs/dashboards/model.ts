@@ -77,6 +77,8 @@ export interface PanelSpec {
     overrides?: unknown[];
     transformations?: unknown[];
     thresholds?: { color: string; value: number | null }[];
+    /** Shown when the query returns nothing (minutes without growth are not recorded, so an idle range has no series). */
+    noValue?: string;
 }
 
 /** A full-width row header. */
@@ -96,6 +98,11 @@ export function stat(title: string, description: string, expr: string, unit: str
         options: { ...REDUCE_LAST, colorMode: "value", graphMode: "none", textMode: "auto" },
         ...extra,
     };
+}
+
+/** A stat of a total: a range without growth has no recorded samples, and its total is 0, not "No data". */
+export function totalStat(title: string, description: string, expr: string, unit: string, extra: Partial<PanelSpec> = {}): PanelSpec {
+    return stat(title, description, expr, unit, { noValue: "0", ...extra });
 }
 
 export function timeseries(title: string, description: string, targets: Target[], unit: string, extra: Partial<PanelSpec> = {}): PanelSpec {
@@ -198,6 +205,7 @@ export function layout(specs: PanelSpec[]): Panel[] {
             ...(spec.max === undefined ? {} : { max: spec.max }),
             ...(spec.custom ? { custom: spec.custom } : {}),
             ...(spec.thresholds ? { thresholds: { mode: "absolute", steps: spec.thresholds } } : {}),
+            ...(spec.noValue === undefined ? {} : { noValue: spec.noValue }),
         };
         return {
             id: index + 1,

@@ -64,8 +64,11 @@ export function interpolate(expr: string, rangeSeconds: number, stepSeconds: num
         .replace(/\$(user|model|team|repository)\b/g, ".*");
 }
 
-/** `label_values(metric, label)` is a Grafana macro, not PromQL: the series query it stands for. */
+/**
+ * `label_values(metric, label)` is a Grafana macro, not PromQL: the query it stands for (Grafana
+ * asks for the label's values among the series seen in the dashboard's range).
+ */
 export function variableAsPromQL(expr: string): string {
     const m = /^label_values\((.+),\s*(\w+)\)$/.exec(expr);
-    return m ? `group by (${m[2]}) (${m[1]})` : expr;
+    return m ? `group by (${m[2]}) (last_over_time(${m[1]}[$__range]))` : expr;
 }
