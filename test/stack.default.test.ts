@@ -185,7 +185,7 @@ describe("default stack: Grafana", () => {
 
     it("provisions every dashboard in the folder", () => {
         const uids = run.ofType(TYPES.dashboard).map((d) => JSON.parse(d.inputs.configJson).uid);
-        expect(uids.sort()).toEqual(["claude-code-events", "claude-code-overview", "claude-code-pipeline", "claude-code-productivity"]);
+        expect(uids.sort()).toEqual(["claude-code-events", "claude-code-overview", "claude-code-pipeline", "claude-code-productivity", "claude-code-sessions"]);
     });
 });
 

@@ -6,6 +6,7 @@ import { Dashboard } from "./model";
 import { overviewDashboard } from "./overview";
 import { pipelineDashboard } from "./pipeline";
 import { productivityDashboard } from "./productivity";
+import { sessionsDashboard } from "./sessions";
 
 export { DATASOURCE_UIDS } from "./model";
 export type { Dashboard, Panel } from "./model";
@@ -14,5 +15,5 @@ export { OVERVIEW_UID } from "./overview";
 export const FOLDER = { uid: "claude-code", title: "Claude Code" } as const;
 
 export function allDashboards(teamLabel: string): Dashboard[] {
-    return [overviewDashboard(teamLabel), productivityDashboard(teamLabel), eventsDashboard(teamLabel), pipelineDashboard()];
+    return [overviewDashboard(teamLabel), productivityDashboard(teamLabel), sessionsDashboard(teamLabel), eventsDashboard(teamLabel), pipelineDashboard()];
 }

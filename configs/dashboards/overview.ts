@@ -2,7 +2,7 @@
  * Overview: what did Claude Code cost, who and what drove it, how much was done.
  */
 import { signals } from "../signals";
-import { Dashboard, PanelSpec, bars, barGauge, dashboard, pie, row, stat, table } from "./model";
+import { Dashboard, PanelSpec, bars, barGauge, dashboard, pie, row, stat, totalStat } from "./model";
 import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const OVERVIEW_UID = "claude-code-overview";
@@ -16,16 +16,14 @@ export function overviewDashboard(teamLabel: string): Dashboard {
     const by = (label: string, title: string, description: string): PanelSpec =>
         barGauge(title, description, signals.costUsd(RANGE, f, [label]), `{{${label}}}`, "currencyUSD", { decimals: 2 });
 
-    const top = `topk(25, ${signals.sessionCost(RANGE, f)})`;
-
     const panels: PanelSpec[] = [
         row("Totals in the selected range"),
-        stat("Total cost", "Cost Claude Code reports (its client-side estimate, USD), exact for the range: sessions, restarts and resumes included.", signals.costUsd(RANGE, f), "currencyUSD", { decimals: 2 }),
-        stat("Total tokens", "Input, output, cache-read and cache-creation tokens.", signals.tokens(RANGE, f), "short"),
-        stat("Active time", "Time Claude was working (cli) plus time the user was typing (user).", signals.activeSeconds(RANGE, fm), "s"),
-        stat("Sessions", "Sessions started in the range (a resumed session counts again).", signals.sessions(RANGE, fm), "short", { decimals: 0 }),
-        stat("Commits", "Git commits Claude Code created.", signals.commits(RANGE, fm), "short", { decimals: 0 }),
-        stat("Pull requests", "Pull requests Claude Code opened.", signals.pullRequests(RANGE, fm), "short", { decimals: 0 }),
+        totalStat("Total cost", "Cost Claude Code reports (its client-side estimate, USD), exact for the range: sessions, restarts and resumes included.", signals.costUsd(RANGE, f), "currencyUSD", { decimals: 2 }),
+        totalStat("Total tokens", "Input, output, cache-read and cache-creation tokens.", signals.tokens(RANGE, f), "short"),
+        totalStat("Active time", "Time Claude was working (cli) plus time the user was typing (user).", signals.activeSeconds(RANGE, fm), "s"),
+        totalStat("Sessions", "Sessions started in the range (a resumed session counts again).", signals.sessions(RANGE, fm), "short", { decimals: 0 }),
+        totalStat("Commits", "Git commits Claude Code created.", signals.commits(RANGE, fm), "short", { decimals: 0 }),
+        totalStat("Pull requests", "Pull requests Claude Code opened.", signals.pullRequests(RANGE, fm), "short", { decimals: 0 }),
         row("Cost"),
         bars("Cost by model", "Exact cost per time bucket, by model.", [{ refId: "A", expr: signals.costUsd(BUCKET, f, ["model"]), legendFormat: "{{model}}" }], "currencyUSD"),
         bars("Tokens by type", "Tokens per time bucket by type: input, output, cacheRead, cacheCreation.", [{ refId: "A", expr: signals.tokens(BUCKET, f, ["type"]), legendFormat: "{{type}}" }], "short"),
@@ -46,17 +44,6 @@ export function overviewDashboard(teamLabel: string): Dashboard {
         by("query_source", "Cost by query source", "main thread vs subagents."),
         by("effort", "Cost by effort", "The effort level of each request."),
         pie("Active time by type", "cli: Claude working; user: the user typing (interactive sessions only).", signals.activeSeconds(RANGE, fm, ["type"]), "{{type}}", "s"),
-        table(
-            "Top sessions by cost",
-            "Sessions in the range, most expensive first: cost, tokens and active time within the range.",
-            [
-                { refId: "cost", expr: top, column: "Cost", unit: "currencyUSD", decimals: 4 },
-                { refId: "tokens", expr: `${signals.sessionTokens(RANGE, f)} and on (session_id) ${top}`, column: "Tokens", unit: "short" },
-                { refId: "active", expr: `${signals.sessionActiveSeconds(RANGE, fm)} and on (session_id) ${top}`, column: "Active time", unit: "s" },
-            ],
-            { session_id: "Session", user_id: "User" },
-            "Cost",
-        ),
     ];
 
     return dashboard({

@@ -3,7 +3,7 @@
  * and how models compare.
  */
 import { signals } from "../signals";
-import { Dashboard, PanelSpec, bars, barGauge, dashboard, row, stat, table } from "./model";
+import { Dashboard, PanelSpec, bars, barGauge, dashboard, row, stat, table, totalStat } from "./model";
 import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const PRODUCTIVITY_UID = "claude-code-productivity";
@@ -16,10 +16,10 @@ export function productivityDashboard(teamLabel: string): Dashboard {
     const fm = promFilter(teamLabel, NO_MODEL);
     const panels: PanelSpec[] = [
         row("Output"),
-        stat("Lines added", "Lines of code Claude Code added (Write, Edit, NotebookEdit).", signals.linesOfCode(RANGE, `type="added", ${f}`, []), "short", { decimals: 0 }),
-        stat("Lines removed", "Lines of code Claude Code removed.", signals.linesOfCode(RANGE, `type="removed", ${f}`, []), "short", { decimals: 0 }),
-        stat("Commits", "Git commits Claude Code created.", signals.commits(RANGE, fm), "short", { decimals: 0 }),
-        stat("Pull requests", "Pull requests Claude Code opened.", signals.pullRequests(RANGE, fm), "short", { decimals: 0 }),
+        totalStat("Lines added", "Lines of code Claude Code added (Write, Edit, NotebookEdit).", signals.linesOfCode(RANGE, `type="added", ${f}`, []), "short", { decimals: 0 }),
+        totalStat("Lines removed", "Lines of code Claude Code removed.", signals.linesOfCode(RANGE, `type="removed", ${f}`, []), "short", { decimals: 0 }),
+        totalStat("Commits", "Git commits Claude Code created.", signals.commits(RANGE, fm), "short", { decimals: 0 }),
+        totalStat("Pull requests", "Pull requests Claude Code opened.", signals.pullRequests(RANGE, fm), "short", { decimals: 0 }),
         stat("Cost per commit", "Total cost / commits in the range (all models: commits carry no model).", signals.costPerCommit(RANGE, fm), "currencyUSD", { decimals: 2 }),
         stat("Cost per 1,000 changed lines", "Total cost / (lines added + removed) × 1,000.", signals.costPerKiloLine(RANGE, f), "currencyUSD", { decimals: 2 }),
         bars("Lines of code", "Lines added and removed per time bucket.", [{ refId: "A", expr: signals.linesOfCode(BUCKET, f), legendFormat: "{{type}}" }], "short"),
@@ -53,17 +53,6 @@ export function productivityDashboard(teamLabel: string): Dashboard {
             "Cost",
             { w: 8, h: 8 },
         ),
-        row("Sessions"),
-        {
-            type: "histogram",
-            title: "Session active-time distribution",
-            description: "How long sessions in the range were active (Claude working plus the user typing), one value per session.",
-            w: 24,
-            h: 8,
-            targets: [{ refId: "A", expr: signals.sessionActiveSeconds(RANGE, fm), instant: true, format: "table" }],
-            unit: "s",
-            options: { bucketCount: 20, combine: false, legend: { showLegend: false } },
-        },
     ];
     return dashboard({
         uid: PRODUCTIVITY_UID,
