@@ -67,6 +67,8 @@ export interface Rss {
     vmRssBytes: number;
     anonBytes: number;
     fileBytes: number;
+    /** VmHWM: the most this server process has held since it started (compaction and every query so far). */
+    peakBytes: number;
 }
 
 /**
@@ -145,11 +147,11 @@ export class BenchPrometheus {
         });
     }
 
-    /** VmRSS (and its anonymous / file-backed parts) from /proc/<pid>/status. */
+    /** VmRSS (and its anonymous / file-backed parts) and its peak, from /proc/<pid>/status. */
     rss(): Rss {
         const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
         const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
-        return { vmRssBytes: kb("VmRSS"), anonBytes: kb("RssAnon"), fileBytes: kb("RssFile") };
+        return { vmRssBytes: kb("VmRSS"), anonBytes: kb("RssAnon"), fileBytes: kb("RssFile"), peakBytes: kb("VmHWM") };
     }
 
     /** CPU seconds used so far (user + system) from /proc/<pid>/stat. */

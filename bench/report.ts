@@ -2,6 +2,7 @@
  * BENCHMARKS.md from a run's results (bench/results.json): every number in it comes from here.
  */
 import { OVERVIEW_UID } from "../configs/dashboards";
+import { DEFAULTS } from "../configs/settings";
 import { GrowthRow } from "./growth";
 import { LoadResult } from "./load";
 import { DashboardRangeTiming, Timing, median } from "./measure";
@@ -147,7 +148,7 @@ export function renderReport(r: Results): string {
     out.push("");
     out.push(
         table(
-            ["users × days", "sessions", "raw series", "raw samples", "recorded series", "recorded samples", "TSDB on disk", "blocks", "RSS after load", "RSS after queries", "cost of the whole days: events", "ours", "naive"],
+            ["users × days", "sessions", "raw series", "raw samples", "recorded series", "recorded samples", "TSDB on disk", "blocks", "RSS after load", "RSS after queries", "peak RSS", "cost of the whole days: events", "ours", "naive"],
             r.sizes.map((s) => [
                 sizeName(s.load),
                 fmtInt(s.load.sessions),
@@ -159,6 +160,7 @@ export function renderReport(r: Results): string {
                 s.load.blocks,
                 fmtMiB(s.load.rssAfterLoad.vmRssBytes),
                 `${fmtMiB(s.rssAfterQueries.vmRssBytes)} (anon ${fmtMiB(s.rssAfterQueries.anonBytes)})`,
+                s.rssAfterQueries.peakBytes === undefined ? "not measured" : fmtMiB(s.rssAfterQueries.peakBytes),
                 `${s.load.sanity.truthUsd.toFixed(2)} USD`,
                 `${pct(s.load.sanity.oursUsd, s.load.sanity.truthUsd)}`,
                 `${pct(s.load.sanity.naiveUsd, s.load.sanity.truthUsd)}`,
@@ -172,7 +174,7 @@ export function renderReport(r: Results): string {
     );
     out.push("");
     out.push(
-        "RSS is VmRSS of the Prometheus process (/proc/<pid>/status), measured once it is idle: after loading and compaction, and again after all queries. It includes page cache mapped from the TSDB's chunk files (RssFile); anon is the Go heap and runtime. The stack gives Prometheus a 2048 MB memory limit by default.",
+        `RSS is VmRSS of the Prometheus process (/proc/<pid>/status), measured once it is idle: after loading and compaction, and again after all queries. It includes page cache mapped from the TSDB's chunk files (RssFile); anon is the Go heap and runtime. Peak RSS is VmHWM after all queries: the most the serving process held at any moment, through compaction and every query, ours and the naive baseline's (an upper bound for ours). The stack gives Prometheus a ${DEFAULTS.prometheusMemoryMb} MB memory limit by default.`,
     );
     out.push("");
 
