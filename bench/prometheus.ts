@@ -5,27 +5,16 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { RuleGroup, buildRuleFiles } from "../configs/prometheus";
 import { DEFAULTS, parseDuration } from "../configs/settings";
+import { freePort, stopProcess, waitUntilReady } from "../test/support/process";
 
 const HOUR = 3600000;
 
 /** Block windows promtool writes (a Prometheus compaction level: 2h·3^k). 18h keeps files near 1 GB at 20 users. */
 export const BLOCK_MS = 18 * HOUR;
-
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as { port: number }).port;
-            srv.close(() => resolve(port));
-        });
-        srv.on("error", reject);
-    });
-}
 
 /** Runs a command; resolves with its output and wall time, rejects with its output on failure. */
 export function run(cmd: string, args: string[]): Promise<{ ms: number; out: string }> {
@@ -124,27 +113,12 @@ export class BenchPrometheus {
         );
         this.proc.stdout?.on("data", (d) => (this.log = (this.log + d).slice(-20000)));
         this.proc.stderr?.on("data", (d) => (this.log = (this.log + d).slice(-20000)));
-        const deadline = Date.now() + 300000;
-        while (Date.now() < deadline) {
-            if (this.proc.exitCode !== null) throw new Error(`prometheus exited:\n${this.log}`);
-            try {
-                const res = await fetch(`${this.url}/-/ready`);
-                if (res.ok) return performance.now() - t0;
-            } catch {
-                // not listening yet
-            }
-            await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error(`prometheus not ready after 300s:\n${this.log}`);
+        await waitUntilReady(this.proc, this.url, () => this.log, 300000, 50);
+        return performance.now() - t0;
     }
 
     async stop(): Promise<void> {
-        const proc = this.proc;
-        if (!proc || proc.exitCode !== null) return;
-        await new Promise<void>((resolve) => {
-            proc.on("exit", () => resolve());
-            proc.kill("SIGTERM");
-        });
+        await stopProcess(this.proc);
     }
 
     /** VmRSS (and its anonymous / file-backed parts) and its peak, from /proc/<pid>/status. */

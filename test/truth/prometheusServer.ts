@@ -4,21 +4,10 @@
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildRuleFiles, RuleGroup } from "../../configs/prometheus";
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as { port: number }).port;
-            srv.close(() => resolve(port));
-        });
-        srv.on("error", reject);
-    });
-}
+import { freePort, stopProcess, waitUntilReady } from "../support/process";
 
 export interface QueryResult {
     metric: Record<string, string>;
@@ -61,27 +50,11 @@ export class PrometheusServer {
         );
         this.proc.stdout?.on("data", (d) => (this.log += d));
         this.proc.stderr?.on("data", (d) => (this.log += d));
-        const deadline = Date.now() + 30000;
-        while (Date.now() < deadline) {
-            if (this.proc.exitCode !== null) throw new Error(`prometheus exited:\n${this.log}`);
-            try {
-                const res = await fetch(`${this.url}/-/ready`);
-                if (res.ok) return;
-            } catch {
-                // not listening yet
-            }
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error(`prometheus not ready after 30s:\n${this.log}`);
+        await waitUntilReady(this.proc, this.url, () => this.log, 30000, 100);
     }
 
     async stop(): Promise<void> {
-        const proc = this.proc;
-        if (!proc || proc.exitCode !== null) return;
-        await new Promise<void>((resolve) => {
-            proc.on("exit", () => resolve());
-            proc.kill("SIGTERM");
-        });
+        await stopProcess(this.proc);
     }
 
     /** Evaluates recording rules over [startMs, endMs] with promtool and adds the blocks to the TSDB (restarts Prometheus). */
