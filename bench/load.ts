@@ -46,6 +46,8 @@ export interface LoadResult {
     };
     /** Raw load as a naive stack needs it: simulation + text + promtool + start. */
     rawLoadMs: number;
+    /** The most raw series exported at one moment: the collector's exporter state and a live Prometheus' head series. */
+    peakExportedSeries: number;
     tsdbBytes: number;
     blocks: number;
     rssAfterLoad: Rss;
@@ -165,6 +167,10 @@ export async function loadWorld(opts: LoadOptions): Promise<{ result: LoadResult
         samplesByName[name] = Number(counted.result[0]?.value[1] ?? 0);
         recordedSamples += samplesByName[name];
     }
+    // The most Claude Code series exported at one moment (sampled every 15 minutes): what the
+    // collector's exporter holds and what a live Prometheus keeps in its head block.
+    const peak = await prom.get("/api/v1/query", { query: `max_over_time(count({__name__=~"claude_code_.+_total"})[${rangeS}s:15m])`, time: String(world.endMs / 1000 + 60) });
+    const peakExportedSeries = Number(peak.result[0]?.value[1] ?? NaN);
     // Whole days only: the night after the last day holds the one case no query can count exactly
     // (two live processes writing one cumulative series; see truth.prometheus.test.ts).
     const daysEnd = world.startMs + days * 86400000;
@@ -184,6 +190,7 @@ export async function loadWorld(opts: LoadOptions): Promise<{ result: LoadResult
         processes: stats.processes,
         sessions: stats.sessions,
         rawSeries: stats.series,
+        peakExportedSeries,
         rawSamples: stats.samples,
         staleMarkersNotWritten: stats.staleMarkers,
         openMetricsBytes: bytes,
