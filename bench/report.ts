@@ -84,6 +84,40 @@ function targetFinding(r: Results): string {
     return `**Targets at 100 users × 90 days** (${how}): the main dashboard over 90 days takes ${fmtMs(ours)} (target < 1 s: ${ours < 1000 ? "met" : "**not met**"}), against ${fmtMs(naive)} naive, ${fmtRatio(ratio(naive, ours))}× faster (target ≥ 10×: ${ratio(naive, ours) >= 10 ? "met" : "**not met**"}).`;
 }
 
+/**
+ * What a team of a given size needs, from the fits over the sizes run: Prometheus disk per 30
+ * days (raw and recorded series, compacted), the series the collector and Prometheus' head
+ * block hold at the busiest moment, and Prometheus' peak memory over the benchmark's own load.
+ */
+function sizing(r: Results): string {
+    const measured = r.sizes.filter((s) => s.load.peakExportedSeries !== undefined && s.rssAfterQueries.peakBytes !== undefined);
+    if (measured.length < 2) return "";
+    const perUserDay = fit(measured.map((s) => [s.load.users * s.load.days, s.load.tsdbBytes] as [number, number])).b;
+    const series = fit(measured.map((s) => [s.load.users, s.load.peakExportedSeries] as [number, number]));
+    const memory = fit(measured.map((s) => [s.load.users * s.load.days, s.rssAfterQueries.peakBytes] as [number, number]));
+    const teams = [1, 10, 20, 50, 100];
+    const out: string[] = ["## Sizing", ""];
+    out.push(
+        table(
+            ["team", "Prometheus disk per 30 days", "Prometheus disk at 90 d retention", "peak exported series", `Prometheus peak RSS with 90 days stored (limit ${DEFAULTS.prometheusMemoryMb} MB)`],
+            teams.map((u) => [
+                `${u} user${u === 1 ? "" : "s"}`,
+                fmtMiB(perUserDay * u * 30),
+                fmtMiB(perUserDay * u * 90),
+                fmtInt(Math.max(0, series.a + series.b * u)),
+                fmtMiB(Math.max(0, memory.a + memory.b * u * 90)),
+            ]),
+            ["---"],
+        ),
+    );
+    out.push("");
+    out.push(
+        `From linear fits over ${measured.map((s) => sizeName(s.load)).join(", ")}: disk ${fmtMiB(perUserDay)} per user-day (the TSDB after compaction, raw and recorded series together; the raw per-session series are most of it), exported series per user, and peak RSS per user-day. Peak RSS is the serving process's high-water mark through compaction and every query of this benchmark, the naive baseline's included, so it bounds what the dashboards need. The world's users work 2–4 sessions a day; a team that works more, or keeps more labels (OTEL_RESOURCE_ATTRIBUTES), needs proportionally more. Loki (the events) is not measured here.`,
+    );
+    out.push("");
+    return out.join("\n");
+}
+
 function mainAt(size: SizeResult, range: string): DashboardRangeTiming | undefined {
     return size.queries.find((q) => q.uid === OVERVIEW_UID && q.range === range);
 }
@@ -267,6 +301,8 @@ export function renderReport(r: Results): string {
         );
         out.push("");
     }
+
+    out.push(sizing(r));
 
     // Dashboards × ranges.
     out.push("## Dashboards: whole-dashboard load, ours vs naive");
