@@ -12,6 +12,8 @@ export interface SizeResult {
     load: LoadResult;
     queries: DashboardRangeTiming[];
     rssAfterQueries: Rss;
+    /** Peak RSS of a fresh server answering only our dashboards (every dashboard × range). */
+    oursPeakBytes?: number;
     queryWallMs: number;
 }
 
@@ -90,16 +92,16 @@ function targetFinding(r: Results): string {
  * block hold at the busiest moment, and Prometheus' peak memory over the benchmark's own load.
  */
 function sizing(r: Results): string {
-    const measured = r.sizes.filter((s) => s.load.peakExportedSeries !== undefined && s.rssAfterQueries.peakBytes !== undefined);
+    const measured = r.sizes.filter((s) => s.load.peakExportedSeries !== undefined && s.oursPeakBytes !== undefined);
     if (measured.length < 2) return "";
     const perUserDay = fit(measured.map((s) => [s.load.users * s.load.days, s.load.tsdbBytes] as [number, number])).b;
     const series = fit(measured.map((s) => [s.load.users, s.load.peakExportedSeries] as [number, number]));
-    const memory = fit(measured.map((s) => [s.load.users * s.load.days, s.rssAfterQueries.peakBytes] as [number, number]));
+    const memory = fit(measured.map((s) => [s.load.users * s.load.days, s.oursPeakBytes!] as [number, number]));
     const teams = [1, 10, 20, 50, 100];
     const out: string[] = ["## Sizing", ""];
     out.push(
         table(
-            ["team", "Prometheus disk per 30 days", "Prometheus disk at 90 d retention", "peak exported series", `Prometheus peak RSS with 90 days stored (limit ${DEFAULTS.prometheusMemoryMb} MB)`],
+            ["team", "Prometheus disk per 30 days", "Prometheus disk at 90 d retention", "peak exported series", `Prometheus peak RSS serving the dashboards, 90 days stored (limit ${DEFAULTS.prometheusMemoryMb} MB)`],
             teams.map((u) => [
                 `${u} user${u === 1 ? "" : "s"}`,
                 fmtMiB(perUserDay * u * 30),
@@ -112,7 +114,7 @@ function sizing(r: Results): string {
     );
     out.push("");
     out.push(
-        `From linear fits over ${measured.map((s) => sizeName(s.load)).join(", ")}: disk ${fmtMiB(perUserDay)} per user-day (the TSDB after compaction, raw and recorded series together; the raw per-session series are most of it), exported series per user, and peak RSS per user-day. Peak RSS is the serving process's high-water mark through compaction and every query of this benchmark, the naive baseline's included, so it bounds what the dashboards need. The world's users work 2–4 sessions a day; a team that works more, or keeps more labels (OTEL_RESOURCE_ATTRIBUTES), needs proportionally more. Loki (the events) is not measured here.`,
+        `From linear fits over ${measured.map((s) => sizeName(s.load)).join(", ")}: disk ${fmtMiB(perUserDay)} per user-day (the TSDB after compaction, raw and recorded series together; the raw per-session series are most of it), exported series per user, and peak RSS per user-day (a fresh server answering every dashboard at every range, nothing else; it includes the TSDB pages it mapped). A live server also holds its head block (about the peak exported series plus the recorded ones, for the last 2–3 hours) and compacts; the benchmark's own server, compacting and answering the naive queries too, peaked at the "peak RSS" column above. The world's users work 2–4 sessions a day; a team that works more, or keeps more labels (OTEL_RESOURCE_ATTRIBUTES), needs proportionally more. Loki (the events) is not measured here.`,
     );
     out.push("");
     return out.join("\n");
@@ -205,7 +207,7 @@ export function renderReport(r: Results): string {
     out.push("");
     out.push(
         table(
-            ["users × days", "sessions", "raw series", "peak exported series", "raw samples", "recorded series", "recorded samples", "TSDB on disk", "blocks", "RSS after load", "RSS after queries", "peak RSS", "cost of the whole days: events", "ours", "naive"],
+            ["users × days", "sessions", "raw series", "peak exported series", "raw samples", "recorded series", "recorded samples", "TSDB on disk", "blocks", "RSS after load", "RSS after queries", "peak RSS", "peak RSS, ours alone", "cost of the whole days: events", "ours", "naive"],
             r.sizes.map((s) => [
                 sizeName(s.load),
                 fmtInt(s.load.sessions),
@@ -219,6 +221,7 @@ export function renderReport(r: Results): string {
                 fmtMiB(s.load.rssAfterLoad.vmRssBytes),
                 `${fmtMiB(s.rssAfterQueries.vmRssBytes)} (anon ${fmtMiB(s.rssAfterQueries.anonBytes)})`,
                 s.rssAfterQueries.peakBytes === undefined ? "not measured" : fmtMiB(s.rssAfterQueries.peakBytes),
+                s.oursPeakBytes === undefined ? "not measured" : fmtMiB(s.oursPeakBytes),
                 `${s.load.sanity.truthUsd.toFixed(2)} USD`,
                 `${pct(s.load.sanity.oursUsd, s.load.sanity.truthUsd)}`,
                 `${pct(s.load.sanity.naiveUsd, s.load.sanity.truthUsd)}`,
@@ -232,7 +235,7 @@ export function renderReport(r: Results): string {
     );
     out.push("");
     out.push(
-        `RSS is VmRSS of the Prometheus process (/proc/<pid>/status), measured once it is idle: after loading and compaction, and again after all queries. It includes page cache mapped from the TSDB's chunk files (RssFile); anon is the Go heap and runtime. Peak RSS is VmHWM after all queries: the most the serving process held at any moment, through compaction and every query, ours and the naive baseline's (an upper bound for ours). The stack gives Prometheus a ${DEFAULTS.prometheusMemoryMb} MB memory limit by default. Peak exported series: the most Claude Code series with a sample at one moment (sampled every 15 min over the world), which is what the collector's exporter holds and what a live Prometheus keeps in its head block.`,
+        `RSS is VmRSS of the Prometheus process (/proc/<pid>/status), measured once it is idle: after loading and compaction, and again after all queries. It includes page cache mapped from the TSDB's chunk files (RssFile); anon is the Go heap and runtime. Peak RSS is VmHWM after all queries: the most the serving process held at any moment, through compaction and every query, ours and the naive baseline's. Peak RSS, ours alone: VmHWM of a fresh server process on the same TSDB that answered only our queries (every dashboard at every range, a warm-up and the measured runs). The stack gives Prometheus a ${DEFAULTS.prometheusMemoryMb} MB memory limit by default. Peak exported series: the most Claude Code series with a sample at one moment (sampled every 15 min over the world), which is what the collector's exporter holds and what a live Prometheus keeps in its head block.`,
     );
     out.push("");
 

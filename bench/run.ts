@@ -23,6 +23,9 @@
  *   --write              write BENCHMARKS.md and bench/results.json
  *   --json FILE          also write the results to FILE
  *   --report-from FILE   no run: render BENCHMARKS.md from saved results
+ *   --memory-from FILE   no load: for each size in FILE whose TSDB was kept (--keep, same
+ *                        --work-dir), measure Prometheus' peak memory serving our queries alone
+ *                        and add it to FILE (a run measures it itself; this fills older results)
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,7 +38,7 @@ import { benchDashboards } from "./grafana";
 import { GrowthRow, seriesGrowth } from "./growth";
 import { loadWorld } from "./load";
 import { RANGES, measureDashboards } from "./measure";
-import { programRuleGroups } from "./prometheus";
+import { BenchPrometheus, programRuleGroups } from "./prometheus";
 import { Results, SizeResult, SkippedSize, renderReport } from "./report";
 
 const ROOT = join(__dirname, "..");
@@ -54,7 +57,7 @@ function args(argv: string[]) {
         else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags.set(k, argv[++i]);
         else flags.set(k, true);
     }
-    const known = ["sizes", "runs", "full", "budget-minutes", "no-budget", "jobs", "growth", "dashboards", "ranges", "work-dir", "keep", "write", "json", "report-from", "help"];
+    const known = ["sizes", "runs", "full", "budget-minutes", "no-budget", "jobs", "growth", "dashboards", "ranges", "work-dir", "keep", "write", "json", "report-from", "memory-from", "help"];
     for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see bench/run.ts)`);
     const str = (k: string) => (typeof flags.get(k) === "string" ? (flags.get(k) as string) : undefined);
     const sizes = (text: string) =>
@@ -79,6 +82,7 @@ function args(argv: string[]) {
         write: flags.has("write"),
         json: str("json"),
         reportFrom: str("report-from"),
+        memoryFrom: str("memory-from"),
     };
 }
 
@@ -122,10 +126,46 @@ function writeOutputs(results: Results, opts: ReturnType<typeof args>): void {
     }
 }
 
+/**
+ * Prometheus' peak resident memory (VmHWM) serving our dashboards alone: a fresh server process
+ * on the size's TSDB, every dashboard opened at every range `runs` times. The naive baseline's
+ * queries need far more and would otherwise set the peak.
+ */
+async function oursPeakBytes(
+    dir: string,
+    endMs: number,
+    bins: { prometheus: string; promtool: string },
+    dashboards: ReturnType<typeof benchDashboards>,
+    ranges: typeof RANGES,
+    runs: number,
+): Promise<number> {
+    const prom = new BenchPrometheus(bins, dir);
+    await prom.start("serve");
+    try {
+        await prom.settle();
+        await measureDashboards({ url: prom.url, dashboards, endMs, runs, ranges, variants: ["ours"], log: () => {} });
+        return prom.rss().peakBytes;
+    } finally {
+        await prom.stop();
+    }
+}
+
 async function main(): Promise<void> {
     const opts = args(process.argv.slice(2));
     if (opts.help) {
         console.log(readFileSync(__filename, "utf8").split("*/")[0]);
+        return;
+    }
+    if (opts.memoryFrom) {
+        const results = JSON.parse(readFileSync(opts.memoryFrom, "utf8"), (_k, v) => (v === null ? NaN : v)) as Results;
+        const bins = tools();
+        const dashboards = benchDashboards().filter((d) => !opts.dashboards || opts.dashboards.includes(d.uid));
+        for (const size of results.sizes) {
+            const dir = join(opts.workDir, `${size.load.users}x${size.load.days}`);
+            size.oursPeakBytes = await oursPeakBytes(dir, size.load.endMs, bins, dashboards, RANGES, opts.runs);
+            log(`${size.load.users}x${size.load.days}: peak RSS serving our queries ${(size.oursPeakBytes / 1048576).toFixed(0)} MiB`);
+        }
+        writeFileSync(opts.memoryFrom, JSON.stringify(results, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1));
         return;
     }
     if (opts.reportFrom) {
@@ -204,7 +244,10 @@ async function main(): Promise<void> {
             const queries = await measureDashboards({ url: prom.url, dashboards, endMs: world.endMs, runs: opts.runs, ranges, log });
             const queryWallMs = performance.now() - q0;
             await prom.settle();
-            const size: SizeResult = { load, queries, rssAfterQueries: prom.rss(), queryWallMs };
+            const rssAfterQueries = prom.rss();
+            await prom.stop();
+            const peak = await oursPeakBytes(dir, world.endMs, bins, dashboards, ranges, opts.runs);
+            const size: SizeResult = { load, queries, rssAfterQueries, oursPeakBytes: peak, queryWallMs };
             results.sizes.push(size);
         } finally {
             await prom.stop();
