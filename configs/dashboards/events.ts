@@ -3,12 +3,11 @@
  */
 import { CLAUDE_CODE_STREAM } from "../signals";
 import { eventSignals } from "../events";
-import { Dashboard, LOKI, PanelSpec, Target, barGauge, dashboard, row, stat, timeseries } from "./model";
+import { Dashboard, LOKI, PanelSpec, RANGE, Target, barGauge, dashboard, row, stat, timeseries } from "./model";
 import { lokiFilter, variables } from "./variables";
 
 export const EVENTS_UID = "claude-code-events";
 
-const RANGE = "$__range";
 const BUCKET = "$__auto";
 
 const loki = (refId: string, expr: string, legendFormat?: string, instant = false): Target => ({

@@ -81,6 +81,11 @@ export interface PanelSpec {
     noValue?: string;
 }
 
+/** Grafana's range of the dashboard, for totals over the selected range. */
+export const RANGE = "$__range";
+/** Grafana's step, for totals per time bucket (Prometheus panels; the recorded increments need at least their interval). */
+export const BUCKET = "$__interval";
+
 /** A full-width row header. */
 export const row = (title: string): PanelSpec => ({ type: "row", title, description: "", w: 24, h: 1 });
 

@@ -2,13 +2,10 @@
  * Overview: what did Claude Code cost, who and what drove it, how much was done.
  */
 import { signals } from "../signals";
-import { Dashboard, PanelSpec, bars, barGauge, dashboard, pie, row, stat, totalStat } from "./model";
+import { BUCKET, Dashboard, PanelSpec, RANGE, bars, barGauge, dashboard, pie, row, stat, totalStat } from "./model";
 import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const OVERVIEW_UID = "claude-code-overview";
-
-const RANGE = "$__range";
-const BUCKET = "$__interval";
 
 export function overviewDashboard(teamLabel: string): Dashboard {
     const f = promFilter(teamLabel);

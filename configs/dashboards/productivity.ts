@@ -3,13 +3,10 @@
  * and how models compare.
  */
 import { signals } from "../signals";
-import { Dashboard, PanelSpec, bars, barGauge, dashboard, row, stat, table, totalStat } from "./model";
+import { BUCKET, Dashboard, PanelSpec, RANGE, bars, barGauge, dashboard, row, stat, table, totalStat } from "./model";
 import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const PRODUCTIVITY_UID = "claude-code-productivity";
-
-const RANGE = "$__range";
-const BUCKET = "$__interval";
 
 export function productivityDashboard(teamLabel: string): Dashboard {
     const f = promFilter(teamLabel);

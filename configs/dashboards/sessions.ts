@@ -5,13 +5,10 @@
  * hours, and stays quick up to a week or so for a team (see BENCHMARKS.md).
  */
 import { signals } from "../signals";
-import { Dashboard, PanelSpec, bars, dashboard, table } from "./model";
+import { BUCKET, Dashboard, PanelSpec, RANGE, bars, dashboard, table } from "./model";
 import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const SESSIONS_UID = "claude-code-sessions";
-
-const RANGE = "$__range";
-const BUCKET = "$__interval";
 
 export function sessionsDashboard(teamLabel: string): Dashboard {
     const f = promFilter(teamLabel);
