@@ -23,6 +23,8 @@
  *   --write              write BENCHMARKS.md and bench/results.json
  *   --json FILE          also write the results to FILE
  *   --report-from FILE   no run: render BENCHMARKS.md from saved results
+ *   --add-to FILE        run the given --sizes and add them to the results in FILE (no growth
+ *                        rows unless --growth is given); with --write, render them together
  *   --memory-from FILE   no load: for each size in FILE whose TSDB was kept (--keep, same
  *                        --work-dir), measure Prometheus' peak memory serving our queries alone
  *                        and add it to FILE (a run measures it itself; this fills older results)
@@ -57,7 +59,7 @@ function args(argv: string[]) {
         else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags.set(k, argv[++i]);
         else flags.set(k, true);
     }
-    const known = ["sizes", "runs", "full", "budget-minutes", "no-budget", "jobs", "growth", "dashboards", "ranges", "work-dir", "keep", "write", "json", "report-from", "memory-from", "help"];
+    const known = ["sizes", "runs", "full", "budget-minutes", "no-budget", "jobs", "growth", "dashboards", "ranges", "work-dir", "keep", "write", "json", "report-from", "memory-from", "add-to", "help"];
     for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see bench/run.ts)`);
     const str = (k: string) => (typeof flags.get(k) === "string" ? (flags.get(k) as string) : undefined);
     const sizes = (text: string) =>
@@ -70,7 +72,7 @@ function args(argv: string[]) {
     return {
         help: flags.has("help"),
         sizes: sizes(str("sizes") ?? (full ? FULL_SIZES : QUICK_SIZES)),
-        growth: sizes(str("growth") ?? (full ? FULL_GROWTH : QUICK_GROWTH)),
+        growth: flags.has("add-to") && !flags.has("growth") ? [] : sizes(str("growth") ?? (full ? FULL_GROWTH : QUICK_GROWTH)),
         runs: Number(str("runs") ?? 5),
         full,
         budgetMs: flags.has("no-budget") ? Infinity : Number(str("budget-minutes") ?? 10) * 60000,
@@ -83,6 +85,7 @@ function args(argv: string[]) {
         json: str("json"),
         reportFrom: str("report-from"),
         memoryFrom: str("memory-from"),
+        addTo: str("add-to"),
     };
 }
 
@@ -178,7 +181,8 @@ async function main(): Promise<void> {
     const dashboards = benchDashboards().filter((d) => !opts.dashboards || opts.dashboards.includes(d.uid));
     const ranges = RANGES.filter((r) => !opts.ranges || opts.ranges.includes(r.name));
     const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim().replace(/ --$/, "");
-    const results: Results = {
+    const earlier = opts.addTo ? (JSON.parse(readFileSync(opts.addTo, "utf8"), (_k, v) => (v === null ? NaN : v)) as Results) : undefined;
+    const results: Results = earlier ? { ...earlier, command: `${earlier.command}, then ${command}`, versions: { ...earlier.versions, commit: `${earlier.versions.commit}, then ${commit()}` } } : {
         command,
         startedAt: new Date().toISOString(),
         finishedAt: "",
@@ -249,6 +253,7 @@ async function main(): Promise<void> {
             const peak = await oursPeakBytes(dir, world.endMs, bins, dashboards, ranges, opts.runs);
             const size: SizeResult = { load, queries, rssAfterQueries, oursPeakBytes: peak, queryWallMs };
             results.sizes.push(size);
+        results.sizes.sort((a, b) => a.load.days - b.load.days || a.load.users - b.load.users);
         } finally {
             await prom.stop();
             if (opts.keep) log(`kept ${dir}`);
