@@ -253,7 +253,7 @@ async function main(): Promise<void> {
             const peak = await oursPeakBytes(dir, world.endMs, bins, dashboards, ranges, opts.runs);
             const size: SizeResult = { load, queries, rssAfterQueries, oursPeakBytes: peak, queryWallMs };
             results.sizes.push(size);
-        results.sizes.sort((a, b) => a.load.days - b.load.days || a.load.users - b.load.users);
+            results.sizes.sort((a, b) => a.load.days - b.load.days || a.load.users - b.load.users);
         } finally {
             await prom.stop();
             if (opts.keep) log(`kept ${dir}`);
