@@ -168,6 +168,7 @@ async function main(): Promise<void> {
             size.oursPeakBytes = await oursPeakBytes(dir, size.load.endMs, bins, dashboards, RANGES, opts.runs);
             log(`${size.load.users}x${size.load.days}: peak RSS serving our queries ${(size.oursPeakBytes / 1048576).toFixed(0)} MiB`);
         }
+        results.command += `, then npm run bench -- ${process.argv.slice(2).join(" ")}`;
         writeFileSync(opts.memoryFrom, JSON.stringify(results, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1));
         return;
     }
