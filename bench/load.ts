@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { incrementRuleGroups } from "../configs/rules";
 import { truthCost } from "../test/truth/scenario";
 import { writeOpenMetricsWindow } from "./openmetrics";
-import { BLOCK_MS, BenchPrometheus, RuleBackfillLevel, Rss, backfillRules, dirBytes, moveBlocks, programRuleGroups, ruleLevels, run } from "./prometheus";
+import { BLOCK_MS, BenchPrometheus, RuleBackfillLevel, Rss, backfillRules, dirBytes, isBlockName, moveBlocks, programRuleGroups, ruleLevels, run } from "./prometheus";
 import { FastSimulation, World, benchWorld } from "./world";
 
 export interface LoadResult {
@@ -212,7 +212,7 @@ export async function loadWorld(opts: LoadOptions): Promise<{ result: LoadResult
 function statSafeBlocks(dataDir: string): number {
     let n = 0;
     for (const name of readdirSync(dataDir)) {
-        if (/^[0-9A-HJKMNP-TV-Z]{26}$/.test(name) && statSync(join(dataDir, name)).isDirectory()) n++;
+        if (isBlockName(name) && statSync(join(dataDir, name)).isDirectory()) n++;
     }
     return n;
 }

@@ -29,11 +29,14 @@ export function run(cmd: string, args: string[]): Promise<{ ms: number; out: str
     });
 }
 
-/** Moves every block directory (ULID-named) from `from` into `to`. */
+/** A TSDB block directory's name: a ULID. */
+export const isBlockName = (name: string): boolean => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(name);
+
+/** Moves every block directory from `from` into `to`. */
 export function moveBlocks(from: string, to: string): number {
     let n = 0;
     for (const name of readdirSync(from)) {
-        if (/^[0-9A-HJKMNP-TV-Z]{26}$/.test(name)) {
+        if (isBlockName(name)) {
             renameSync(join(from, name), join(to, name));
             n++;
         }

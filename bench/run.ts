@@ -119,8 +119,17 @@ function commit(): string {
     return `${head}${dirty ? " with uncommitted changes" : ""}`;
 }
 
+/** Results as JSON: numbers that are not finite (a failed query's NaN) become null, and back. */
+function resultsJson(results: Results): string {
+    return JSON.stringify(results, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1);
+}
+
+function readResults(file: string): Results {
+    return JSON.parse(readFileSync(file, "utf8"), (_k, v) => (v === null ? NaN : v)) as Results;
+}
+
 function writeOutputs(results: Results, opts: ReturnType<typeof args>): void {
-    const json = JSON.stringify(results, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1);
+    const json = resultsJson(results);
     if (opts.json) writeFileSync(opts.json, json);
     if (opts.write) {
         writeFileSync(join(ROOT, "bench", "results.json"), json);
@@ -159,22 +168,8 @@ async function main(): Promise<void> {
         console.log(readFileSync(__filename, "utf8").split("*/")[0]);
         return;
     }
-    if (opts.memoryFrom) {
-        const results = JSON.parse(readFileSync(opts.memoryFrom, "utf8"), (_k, v) => (v === null ? NaN : v)) as Results;
-        const bins = tools();
-        const dashboards = benchDashboards().filter((d) => !opts.dashboards || opts.dashboards.includes(d.uid));
-        for (const size of results.sizes) {
-            const dir = join(opts.workDir, `${size.load.users}x${size.load.days}`);
-            size.oursPeakBytes = await oursPeakBytes(dir, size.load.endMs, bins, dashboards, RANGES, opts.runs);
-            log(`${size.load.users}x${size.load.days}: peak RSS serving our queries ${(size.oursPeakBytes / 1048576).toFixed(0)} MiB`);
-        }
-        results.command += `, then npm run bench -- ${process.argv.slice(2).join(" ")}`;
-        writeFileSync(opts.memoryFrom, JSON.stringify(results, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1));
-        return;
-    }
     if (opts.reportFrom) {
-        const results = JSON.parse(readFileSync(opts.reportFrom, "utf8"), (_k, v) => (v === null ? NaN : v)) as Results;
-        writeFileSync(join(ROOT, "BENCHMARKS.md"), renderReport(results));
+        writeFileSync(join(ROOT, "BENCHMARKS.md"), renderReport(readResults(opts.reportFrom)));
         log(`rendered BENCHMARKS.md from ${opts.reportFrom}`);
         return;
     }
@@ -182,7 +177,18 @@ async function main(): Promise<void> {
     const dashboards = benchDashboards().filter((d) => !opts.dashboards || opts.dashboards.includes(d.uid));
     const ranges = RANGES.filter((r) => !opts.ranges || opts.ranges.includes(r.name));
     const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim().replace(/ --$/, "");
-    const earlier = opts.addTo ? (JSON.parse(readFileSync(opts.addTo, "utf8"), (_k, v) => (v === null ? NaN : v)) as Results) : undefined;
+    if (opts.memoryFrom) {
+        const results = readResults(opts.memoryFrom);
+        for (const size of results.sizes) {
+            const dir = join(opts.workDir, `${size.load.users}x${size.load.days}`);
+            size.oursPeakBytes = await oursPeakBytes(dir, size.load.endMs, bins, dashboards, ranges, opts.runs);
+            log(`${size.load.users}x${size.load.days}: peak RSS serving our queries ${(size.oursPeakBytes / 1048576).toFixed(0)} MiB`);
+        }
+        results.command += `, then ${command}`;
+        writeFileSync(opts.memoryFrom, resultsJson(results));
+        return;
+    }
+    const earlier = opts.addTo ? readResults(opts.addTo) : undefined;
     const results: Results = earlier ? { ...earlier, command: `${earlier.command}, then ${command}`, versions: { ...earlier.versions, commit: `${earlier.versions.commit}, then ${commit()}` } } : {
         command,
         startedAt: new Date().toISOString(),
