@@ -9,9 +9,17 @@ import { SettingsError, loadSettings } from "./configs/settings";
 const project = pulumi.getProject();
 
 function readSettings() {
+    const prefix = `${project}:`;
+    const configuredKeys = Object.keys(pulumi.runtime.allConfig())
+        .filter((key) => key.startsWith(prefix))
+        .map((key) => key.slice(prefix.length));
     try {
-        // Raw values (secrets included) are read without printing them; secrets are wrapped before use.
-        return loadSettings((key) => pulumi.runtime.getConfig(`${project}:${key}`));
+        // Raw values (secrets included) are read without printing them, because validation must
+        // see them before any resource exists; components wrap every secret with pulumi.secret.
+        return loadSettings((key) => pulumi.runtime.getConfig(`${prefix}${key}`), {
+            configuredKeys,
+            warn: (message) => pulumi.log.warn(message),
+        });
     } catch (e) {
         // A RunError prints just the message: one line per problem, naming the setting and the fix.
         if (e instanceof SettingsError) throw new pulumi.RunError(e.message);

@@ -1,10 +1,14 @@
 /**
  * Typed stack settings: defaults, parsing and validation.
  *
- * Every setting is a flat Pulumi config key declared in Pulumi.yaml with the same default as
- * `DEFAULTS` below (a test keeps the two in step). Validation collects every problem before any
- * resource is created, and each message names the setting and how to fix it.
+ * Every plain setting is a flat Pulumi config key declared in Pulumi.yaml with the same default as
+ * `DEFAULTS` below (a test keeps the two in step). The secrets (`SECRET_KEYS`) are not declared
+ * there: the Pulumi CLI refuses a project key that is `secret: true` with a default before the
+ * program runs, and one without a default as missing (pulumi/pulumi v3.276.0,
+ * pkg/workspace/config.go), so an optional secret cannot be declared at all. Validation collects
+ * every problem before any resource is created, and each message names the setting and the fix.
  */
+import { closest } from "fastest-levenshtein";
 
 /** How identity attributes (`user.email`, account ids) are treated before storage. */
 export type PrivacyMode = "hash" | "drop" | "keep";
@@ -106,6 +110,8 @@ export const DEFAULTS = {
     teamLogsQueryUrl: "",
     /** Team mode: basic-auth user for Loki ("" = bearer token, or no auth without a token). */
     teamLogsUser: "",
+    /** Only warn (instead of stopping) about a `claude-code-monitoring:` key the program does not know. */
+    allowUnknownSettings: false,
 };
 
 export type BudgetPeriod = "daily" | "monthly";
@@ -123,8 +129,9 @@ export interface Budget {
 export function parseBudgets(entries: string[]): { budgets: Budget[]; problems: string[] } {
     const budgets: Budget[] = [];
     const problems: string[] = [];
-    const fix = `(fix: pulumi config set --path 'budgets[0]' "monthly total 500")`;
-    for (const entry of entries) {
+    entries.forEach((entry, index) => {
+        // Names the bad entry's own index, so following the fix replaces that entry and no other.
+        const fix = `(fix: pulumi config set --path 'budgets[${index}]' "monthly total 500")`;
         const [period, scope, amount, ...rest] = entry.trim().split(/\s+/);
         const usd = Number(amount);
         if (rest.length > 0 || amount === undefined) {
@@ -136,11 +143,11 @@ export function parseBudgets(entries: string[]): { budgets: Budget[]; problems: 
         } else if (!/^\d+(\.\d+)?$/.test(amount) || !(usd > 0)) {
             problems.push(`budgets: "${entry}" needs an amount in USD greater than 0 ${fix}`);
         } else if (budgets.some((b) => b.period === period && b.scope === scope)) {
-            problems.push(`budgets: "${entry}" repeats the ${period} ${scope} budget; keep one`);
+            problems.push(`budgets: "${entry}" repeats the ${period} ${scope} budget; keep one (fix: pulumi config rm --path 'budgets[${index}]')`);
         } else {
             budgets.push({ period: period as BudgetPeriod, scope: scope as BudgetScope, amountUsd: usd });
         }
-    }
+    });
     return { budgets, problems };
 }
 
@@ -245,11 +252,38 @@ export function isLoopback(address: string): boolean {
     return /^127\./.test(address) || address === "::1" || address === "localhost";
 }
 
+/** Every key the program reads. */
+export const KNOWN_KEYS: readonly string[] = [...Object.keys(DEFAULTS), ...SECRET_KEYS];
+
+/**
+ * One message per configured key the program does not read (a typo such as `grafanaPrt` would
+ * otherwise be ignored without a word; Pulumi checks only the keys Pulumi.yaml declares), naming
+ * the nearest known key. Only key names are printed, never values: the key may hold a secret.
+ */
+export function unknownSettingsProblems(configuredKeys: readonly string[]): string[] {
+    return configuredKeys
+        .filter((key) => !KNOWN_KEYS.includes(key))
+        .sort()
+        .map((key) => {
+            const nearest = closest(key, KNOWN_KEYS as string[]);
+            const secret = (SECRET_KEYS as readonly string[]).includes(nearest) ? " --secret" : "";
+            return `${key}: is not a setting of this project; did you mean ${nearest}? (fix: pulumi config rm ${key}, then pulumi config set${secret} ${nearest} <value>; or pulumi config set allowUnknownSettings true to only warn)`;
+        });
+}
+
+/** What loadSettings needs besides the values. */
+export interface LoadOptions {
+    /** The project's configured keys (without the `claude-code-monitoring:` prefix), to find unknown ones. */
+    configuredKeys?: readonly string[];
+    /** Receives each warning (unknown keys when allowUnknownSettings is true). */
+    warn?: (message: string) => void;
+}
+
 /**
  * Parses and validates every setting. Throws one SettingsError listing every problem, so a user
  * fixes them all in one go. Nothing here creates resources.
  */
-export function loadSettings(lookup: ConfigLookup): StackSettings {
+export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): StackSettings {
     const problems: string[] = [];
     const set = (key: string, hint: string) => `${key}: ${hint} (fix: pulumi config set ${key} <value>)`;
 
@@ -322,7 +356,7 @@ export function loadSettings(lookup: ConfigLookup): StackSettings {
         } catch {
             // fall through to the message below
         }
-        problems.push(`${key}: "${raw}" is not a list of strings (fix: pulumi config set --path '${key}[0]' <value>)`);
+        problems.push(`${key}: "${raw}" is not a list of strings (fix: pulumi config rm ${key}, then pulumi config set --path '${key}[0]' <value>)`);
         return [];
     };
 
@@ -380,9 +414,9 @@ export function loadSettings(lookup: ConfigLookup): StackSettings {
     }
 
     const alertEmails = list("alertEmails");
-    for (const email of alertEmails) {
-        if (!EMAIL.test(email)) problems.push(`alertEmails: "${email}" is not an email address (fix: pulumi config set --path 'alertEmails[0]' you@example.com)`);
-    }
+    alertEmails.forEach((email, index) => {
+        if (!EMAIL.test(email)) problems.push(`alertEmails: "${email}" is not an email address (fix: pulumi config set --path 'alertEmails[${index}]' you@example.com)`);
+    });
     const smtpHost = str("smtpHost");
     if (alertEmails.length > 0 && smtpHost === "") {
         problems.push(set("smtpHost", "is empty but alertEmails is set; Grafana cannot send email without an SMTP server (host:port, e.g. smtp.example.com:587)"));
@@ -473,8 +507,13 @@ export function loadSettings(lookup: ConfigLookup): StackSettings {
         teamMetricsProtocol: oneOf("teamMetricsProtocol", METRICS_PROTOCOLS),
         teamMetricsUser: str("teamMetricsUser"),
         teamLogsUser: str("teamLogsUser"),
+        allowUnknownSettings: bool("allowUnknownSettings"),
         secrets,
     };
+
+    const unknown = unknownSettingsProblems(options.configuredKeys ?? []);
+    if (settings.allowUnknownSettings) unknown.forEach((message) => options.warn?.(message));
+    else problems.push(...unknown);
 
     if (problems.length > 0) throw new SettingsError(problems);
     return settings;

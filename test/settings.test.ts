@@ -25,8 +25,8 @@ describe("Pulumi.yaml", () => {
     const project = parse(readFileSync(join(__dirname, "..", "Pulumi.yaml"), "utf8"));
     const declared: Record<string, { type: string; default: unknown; description?: string; secret?: boolean }> = project.config;
 
-    it("declares every setting the program reads, each with a type, default and description", () => {
-        expect(Object.keys(declared).sort()).toEqual([...Object.keys(DEFAULTS), ...SECRET_KEYS].sort());
+    it("declares every plain setting the program reads, each with a type, default and description, and no secret", () => {
+        expect(Object.keys(declared).sort()).toEqual(Object.keys(DEFAULTS).sort());
         for (const [key, decl] of Object.entries(declared)) {
             expect(decl.type, key).toMatch(/^(string|integer|boolean|array)$/);
             expect(decl, key).toHaveProperty("default");
@@ -36,7 +36,6 @@ describe("Pulumi.yaml", () => {
 
     it("has the same defaults as the program (mocks do not apply Pulumi.yaml defaults)", () => {
         for (const [key, value] of Object.entries(DEFAULTS)) expect(declared[key].default, key).toEqual(value);
-        for (const key of SECRET_KEYS) expect(declared[key]).toMatchObject({ secret: true, default: "" });
     });
 
     it("types match the defaults' types", () => {
@@ -56,6 +55,11 @@ describe("Pulumi.yaml", () => {
                   : String(decl.default);
             expect(readme, key).toContain(`| \`${key}\` | \`${shown}\` |`);
         }
+    });
+
+    it("documents every secret in the README with the pulumi config set --secret line that sets it", () => {
+        const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+        for (const key of SECRET_KEYS) expect(readme, key).toMatch(new RegExp(`\\| \`${key}\` \\| .+ \\| \`pulumi config set --secret ${key} .+\` \\|`));
     });
 
     it("keeps the local stack free of a cloud login (file backend)", () => {
@@ -147,6 +151,35 @@ describe("invalid settings", () => {
         const found = problems({ grafanaPort: "0", privacyMode: "x", metricsRetentionSize: "big", lokiImage: "grafana/loki:latest" });
         expect(found).toHaveLength(4);
         expect(() => loadSettings(lookup({ grafanaPort: "0", privacyMode: "x" }))).toThrow(/^Invalid stack configuration \(2 problems\):\n  - grafanaPort: .*\n  - privacyMode: /);
+    });
+
+    it("names the bad list entry's own index in the fix, so following it replaces that entry only", () => {
+        expect(problems({ budgets: '["daily total 25","monthly org 100"]' })[0]).toMatch(/\(fix: pulumi config set --path 'budgets\[1\]' "monthly total 500"\)$/);
+        expect(problems({ budgets: '["daily user 5","monthly total 9","daily user 7"]' })[0]).toMatch(/\(fix: pulumi config rm --path 'budgets\[2\]'\)$/);
+        expect(problems({ alertEmails: '["a@example.com","b@","c@example.com"]', smtpHost: "smtp.example.com:587" })[0]).toMatch(
+            /\(fix: pulumi config set --path 'alertEmails\[1\]' you@example.com\)$/,
+        );
+    });
+
+    it("stops on keys the program does not know, naming the nearest setting, and only warns when allowed", () => {
+        const unknown = (config: Record<string, string>) => {
+            const warnings: string[] = [];
+            try {
+                loadSettings(lookup(config), { configuredKeys: Object.keys(config), warn: (m) => warnings.push(m) });
+                return { problems: [], warnings };
+            } catch (e) {
+                return { problems: (e as SettingsError).problems, warnings };
+            }
+        };
+        expect(unknown({ grafanaPrt: "3001", smtpPasword: "x", grafanaPort: "3002" }).problems).toEqual([
+            "grafanaPrt: is not a setting of this project; did you mean grafanaPort? (fix: pulumi config rm grafanaPrt, then pulumi config set grafanaPort <value>; or pulumi config set allowUnknownSettings true to only warn)",
+            "smtpPasword: is not a setting of this project; did you mean smtpPassword? (fix: pulumi config rm smtpPasword, then pulumi config set --secret smtpPassword <value>; or pulumi config set allowUnknownSettings true to only warn)",
+        ]);
+        const allowed = unknown({ grafanaPrt: "3001", allowUnknownSettings: "true" });
+        expect(allowed.problems).toEqual([]);
+        expect(allowed.warnings).toEqual([expect.stringMatching(/^grafanaPrt: is not a setting of this project; did you mean grafanaPort\?/)]);
+        // The value of an unknown key (perhaps a misspelled secret) is never printed.
+        expect(unknown({ teamLogsTokn: "glc_secret_value" }).problems.join("\n")).not.toContain("glc_secret_value");
     });
 
     it("never repeats a secret's value in a message", () => {
