@@ -35,7 +35,7 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { incrementRuleGroups } from "../configs/rules";
 import { DEFAULTS } from "../configs/settings";
-import { findTool } from "../test/support/tools";
+import { BUILD_HINT, findTool } from "../test/support/tools";
 import { benchDashboards } from "./grafana";
 import { GrowthRow, seriesGrowth } from "./growth";
 import { loadWorld } from "./load";
@@ -96,12 +96,12 @@ function tools(): { prometheus: string; promtool: string } {
     let prometheus = findTool("prometheus");
     let promtool = findTool("promtool");
     if (!prometheus || !promtool) {
-        log("prometheus/promtool not found: running scripts/install-prometheus.sh");
-        execFileSync("bash", [join(ROOT, "scripts", "install-prometheus.sh")], { stdio: "inherit" });
+        log("prometheus/promtool not found: running scripts/build-prometheus.sh");
+        execFileSync("bash", [join(ROOT, "scripts", "build-prometheus.sh")], { stdio: "inherit" });
         prometheus = findTool("prometheus");
         promtool = findTool("promtool");
     }
-    if (!prometheus || !promtool) throw new Error("prometheus and promtool 3.x are needed: run `bash scripts/install-prometheus.sh`");
+    if (!prometheus || !promtool) throw new Error(`prometheus and promtool are needed: ${BUILD_HINT}`);
     return { prometheus, promtool };
 }
 

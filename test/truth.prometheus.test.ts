@@ -10,7 +10,7 @@ import { forecastRules, periodToDateCost } from "../configs/alerts";
 import { ALERT_SETTINGS } from "./truth/queries";
 import { incrementRuleGroups } from "../configs/rules";
 import { signals } from "../configs/signals";
-import { findTool } from "./support/tools";
+import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./support/tools";
 import { PrometheusServer } from "./truth/prometheusServer";
 import { GeneratedQuery, generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
 import { remoteWrite } from "./truth/remoteWrite";
@@ -25,7 +25,7 @@ const prometheusBin = findTool("prometheus");
 const promtoolBin = findTool("promtool");
 const haveTools = !!prometheusBin && !!promtoolBin;
 if (!haveTools) {
-    const message = "prometheus/promtool not found: run `bash scripts/install-prometheus.sh`";
+    const message = `prometheus/promtool ${PROMETHEUS_VERSION} not found: ${BUILD_HINT}`;
     if (process.env.CI) throw new Error(message);
     console.warn(`\n*** SKIPPED (truth against real Prometheus): ${message}\n`);
 }

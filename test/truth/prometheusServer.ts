@@ -1,6 +1,7 @@
 /**
- * A real Prometheus 3.x (Debian's package) on loopback for tests: load series by remote write,
- * backfill the project's recording rules with promtool, and query it over the HTTP API.
+ * A real Prometheus (the version the stack pins, built by scripts/build-prometheus.sh) on
+ * loopback for tests: load series by remote write, backfill the project's recording rules with
+ * promtool, and query it over the HTTP API.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
