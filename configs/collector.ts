@@ -1,10 +1,13 @@
 /**
  * OpenTelemetry Collector (contrib) configuration.
  *
- * Metrics: OTLP → memory_limiter → [privacy] → deltatocumulative → prometheus exporter (pulled by
+ * Metrics: OTLP → memory_limiter → [privacy] → delta_to_cumulative → prometheus exporter (pulled by
  * the stack's Prometheus), or in team mode → remote write / OTLP to the team's backend. Logs (Claude
  * Code events): OTLP → memory_limiter → [privacy] → Loki's native OTLP endpoint. Keys follow the
- * contrib 0.16x READMEs; see the README's "what is machine-checked" table.
+ * contrib 0.16x READMEs; see the README's "what is machine-checked" table. Component types use the
+ * underscored names (delta_to_cumulative, prometheus_remote_write, otlp_http): the old spellings
+ * (deltatocumulative, prometheusremotewrite, otlphttp) are deprecated aliases that log a warning at
+ * start-up (contrib v0.158.0 metadata.yaml deprecated_type; collector service/internal/builders).
  *
  * Credentials never appear in the file: they reach the container as environment variables
  * (secret in Pulumi state) and the file refers to them as ${env:NAME}.
@@ -136,18 +139,22 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
                       endpoint: `0.0.0.0:${COLLECTOR_PORTS.exporter}`,
                       // Explicit, so names stay claude_code_cost_usage_USD_total across collector upgrades.
                       translation_strategy: "UnderscoreEscapingWithSuffixes",
-                      // Not shorter than deltatocumulative's max_stale, or a paused series would vanish and restart.
+                      // Not shorter than delta_to_cumulative's max_stale, or a paused series would vanish and restart.
                       metric_expiration: ttl,
                   },
               }
             : metrics.protocol === "remote_write"
               ? {
                     // Names get the same _USD_total style suffixes as the local exporter (add_metric_suffixes defaults to true).
-                    prometheusremotewrite: {
+                    prometheus_remote_write: {
                         endpoint: metrics.url,
                         ...authenticator(metricsAuth),
                         retry_on_failure: PUSH_RETRY,
-                        remote_write_queue: { enabled: true, queue_size: 10000, num_consumers: 4 },
+                        // Four parallel requests. Not remote_write_queue.num_consumers: set to anything but 5 it logs a
+                        // warning that its meaning will change (prometheusremotewriteexporter v0.158.0 factory.go);
+                        // max_batch_request_parallelism is the setting it points to, with the same effect today.
+                        remote_write_queue: { enabled: true, queue_size: 10000 },
+                        max_batch_request_parallelism: 4,
                     },
                 }
               : {
@@ -200,19 +207,21 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
                 ? {
                       "transform/privacy": {
                           error_mode: "ignore",
+                          // Paths carry their context prefix: without it OTTL rewrites each statement at start-up and
+                          // logs "please rewrite them accordingly" (pkg/ottl v0.158.0 parser_collection.go).
                           metric_statements: [
-                              { context: "resource", statements: privacyStatements(settings.privacyMode, "attributes") },
-                              { context: "datapoint", statements: privacyStatements(settings.privacyMode, "attributes") },
+                              { context: "resource", statements: privacyStatements(settings.privacyMode, "resource.attributes") },
+                              { context: "datapoint", statements: privacyStatements(settings.privacyMode, "datapoint.attributes") },
                           ],
                           log_statements: [
-                              { context: "resource", statements: privacyStatements(settings.privacyMode, "attributes") },
-                              { context: "log", statements: privacyStatements(settings.privacyMode, "attributes") },
+                              { context: "resource", statements: privacyStatements(settings.privacyMode, "resource.attributes") },
+                              { context: "log", statements: privacyStatements(settings.privacyMode, "log.attributes") },
                           ],
                       },
                   }
                 : {}),
             // Claude Code sends delta sums by default, with gaps; the prometheus exporter needs cumulative.
-            deltatocumulative: { max_stale: ttl },
+            delta_to_cumulative: { max_stale: ttl },
         },
         exporters: {
             ...metricsExporter,
@@ -235,7 +244,7 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
             pipelines: {
                 metrics: {
                     receivers: ["otlp"],
-                    processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "deltatocumulative"],
+                    processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "delta_to_cumulative"],
                     exporters: [metricsExporterId],
                 },
                 ...(selfScrape ? { "metrics/self": { receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: [metricsExporterId] } } : {}),

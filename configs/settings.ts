@@ -51,7 +51,7 @@ export const DEFAULTS = {
     otlpGrpcPort: 4317,
     otlpHttpPort: 4318,
     collectorHealthPort: 13133,
-    collectorImage: "otel/opentelemetry-collector-contrib:0.162.0",
+    collectorImage: "otel/opentelemetry-collector-contrib:0.158.0",
     prometheusImage: "prom/prometheus:v3.15.0",
     lokiImage: "grafana/loki:3.7.7",
     grafanaImage: "grafana/grafana:13.0.1",

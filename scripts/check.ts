@@ -514,7 +514,7 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
                 hop,
                 `${q} did not appear within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`,
                 "the metric never reached the metrics backend behind Grafana: the collector's push (remote write / OTLP) is failing, or the data source reads another tenant than the collector writes",
-                `docker logs ${container(HOSTS.collector)} (look for prometheusremotewrite / otlp_http/metrics errors); compare teamMetricsWriteUrl with the data source URL`,
+                `docker logs ${container(HOSTS.collector)} (look for prometheus_remote_write / otlp_http/metrics errors); compare teamMetricsWriteUrl with the data source URL`,
             );
         // Timed out: ask Prometheus whether it scrapes the collector's exporter at all, for a precise hint.
         let scrape = "";

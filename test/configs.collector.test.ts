@@ -54,11 +54,11 @@ describe("collector config", () => {
         }
     });
 
-    it("runs memory_limiter first and deltatocumulative before the prometheus exporter", () => {
+    it("runs memory_limiter first and delta_to_cumulative before the prometheus exporter", () => {
         const c = config();
         expect(c.service.pipelines.metrics.processors[0]).toBe("memory_limiter");
         expect(c.service.pipelines.logs.processors[0]).toBe("memory_limiter");
-        expect(c.service.pipelines.metrics.processors.at(-1)).toBe("deltatocumulative");
+        expect(c.service.pipelines.metrics.processors.at(-1)).toBe("delta_to_cumulative");
         expect(c.service.pipelines.metrics.exporters).toEqual(["prometheus"]);
     });
 
@@ -66,8 +66,8 @@ describe("collector config", () => {
         const c = config("hash", 512, "12h");
         expect(c.exporters.prometheus.translation_strategy).toBe("UnderscoreEscapingWithSuffixes");
         expect(c.exporters.prometheus.endpoint).toBe(`0.0.0.0:${COLLECTOR_PORTS.exporter}`);
-        expect(parseDuration(c.exporters.prometheus.metric_expiration)).toBeGreaterThanOrEqual(parseDuration(c.processors.deltatocumulative.max_stale)!);
-        expect(c.processors.deltatocumulative.max_stale).toBe("12h");
+        expect(parseDuration(c.exporters.prometheus.metric_expiration)).toBeGreaterThanOrEqual(parseDuration(c.processors.delta_to_cumulative.max_stale)!);
+        expect(c.processors.delta_to_cumulative.max_stale).toBe("12h");
     });
 
     it("sends events to Loki's native OTLP endpoint, not the removed loki exporter", () => {
@@ -108,9 +108,9 @@ describe("collector config in team mode", () => {
         for (const d of Object.values(TEAM_DESTINATIONS)) {
             const c = config("hash", 512, "6h", d);
             expect(c.exporters).not.toHaveProperty("prometheus");
-            const exporter = d.metrics.protocol === "remote_write" ? "prometheusremotewrite" : "otlp_http/metrics";
+            const exporter = d.metrics.protocol === "remote_write" ? "prometheus_remote_write" : "otlp_http/metrics";
             expect(c.service.pipelines.metrics.exporters).toEqual([exporter]);
-            expect(c.service.pipelines.metrics.processors.at(-1)).toBe("deltatocumulative");
+            expect(c.service.pipelines.metrics.processors.at(-1)).toBe("delta_to_cumulative");
             expect(c.exporters[exporter].endpoint).toBe(d.metrics.protocol === "scrape" ? undefined : d.metrics.url);
             expect(c.exporters["otlp_http/loki"].endpoint).toBe(d.logs.url);
         }
@@ -120,7 +120,7 @@ describe("collector config in team mode", () => {
         const c = config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, basic auth"]);
         const scrape = c.receivers["prometheus/self"].config.scrape_configs[0];
         expect(scrape).toEqual({ job_name: "otel-collector", scrape_interval: "10s", static_configs: [{ targets: [`127.0.0.1:${COLLECTOR_PORTS.selfMetrics}`] }] });
-        expect(c.service.pipelines["metrics/self"]).toEqual({ receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: ["prometheusremotewrite"] });
+        expect(c.service.pipelines["metrics/self"]).toEqual({ receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: ["prometheus_remote_write"] });
         expect(config()).not.toHaveProperty(["receivers", "prometheus/self"]);
     });
 
@@ -128,7 +128,7 @@ describe("collector config in team mode", () => {
         const basic = config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, basic auth"]);
         expect(basic.extensions["basicauth/metrics"]).toEqual({ client_auth: { username: "12345", password: `\${env:${COLLECTOR_ENV.metricsToken}}` } });
         expect(basic.extensions["basicauth/logs"]).toEqual({ client_auth: { username: "67890", password: `\${env:${COLLECTOR_ENV.logsToken}}` } });
-        expect(basic.exporters.prometheusremotewrite.auth).toEqual({ authenticator: "basicauth/metrics" });
+        expect(basic.exporters.prometheus_remote_write.auth).toEqual({ authenticator: "basicauth/metrics" });
         expect(basic.exporters["otlp_http/loki"].auth).toEqual({ authenticator: "basicauth/logs" });
 
         const bearer = config("hash", 512, "6h", TEAM_DESTINATIONS["OTLP, bearer token"]);
@@ -136,7 +136,7 @@ describe("collector config in team mode", () => {
         expect(bearer.exporters["otlp_http/metrics"].auth).toEqual({ authenticator: "bearertokenauth/metrics" });
 
         const open = config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, no auth"]);
-        expect(open.exporters.prometheusremotewrite).not.toHaveProperty("auth");
+        expect(open.exporters.prometheus_remote_write).not.toHaveProperty("auth");
         expect(Object.keys(open.extensions)).toEqual(["health_check"]);
     });
 
@@ -158,9 +158,9 @@ describe("privacy", () => {
         expect(contexts(t.metric_statements)).toEqual(["resource", "datapoint"]);
         expect(contexts(t.log_statements)).toEqual(["resource", "log"]);
         for (const group of [...t.metric_statements, ...t.log_statements]) {
-            expect(group.statements).toEqual(
-                IDENTITY_ATTRIBUTES.map((k) => `set(attributes["${k}"], SHA256(attributes["${k}"])) where attributes["${k}"] != nil`),
-            );
+            // Each path names its context (resource.attributes, datapoint.attributes, log.attributes).
+            const a = `${group.context}.attributes`;
+            expect(group.statements).toEqual(IDENTITY_ATTRIBUTES.map((k) => `set(${a}["${k}"], SHA256(${a}["${k}"])) where ${a}["${k}"] != nil`));
         }
         expect(c.service.pipelines.metrics.processors).toContain("transform/privacy");
         expect(c.service.pipelines.logs.processors).toContain("transform/privacy");
@@ -177,6 +177,6 @@ describe("privacy", () => {
     it("leaves them alone, with no transform processor, in keep mode", () => {
         const c = config("keep");
         expect(c.processors).not.toHaveProperty("transform/privacy");
-        expect(c.service.pipelines.metrics.processors).toEqual(["memory_limiter", "deltatocumulative"]);
+        expect(c.service.pipelines.metrics.processors).toEqual(["memory_limiter", "delta_to_cumulative"]);
     });
 });

@@ -88,7 +88,7 @@ describe("custom stack", () => {
 
     it("drops identity attributes in the collector", () => {
         const collector = parse(upload("otel-collector", "/etc/otelcol-contrib/config.yaml"));
-        expect(collector.processors["transform/privacy"].log_statements[1].statements).toContain('delete_key(attributes, "user.email")');
+        expect(collector.processors["transform/privacy"].log_statements[1].statements).toContain('delete_key(log.attributes, "user.email")');
     });
 
     it("configures Grafana for anonymous read-only viewers, the admin user and SMTP, with secrets kept secret", () => {

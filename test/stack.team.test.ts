@@ -4,6 +4,7 @@
  * same Grafana content, with recording rules as Grafana-managed rules, in the team's Grafana.
  */
 import { parse } from "yaml";
+import { DEFAULTS } from "../configs/settings";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
 import { incrementRecords, INCREMENT_QUERY_OFFSET } from "../configs/rules";
@@ -23,7 +24,7 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
     it("deploys only the collector: no Prometheus, Loki or Grafana container, no data volume", () => {
         expect(run.ofType(TYPES.container).map((c) => c.inputs.name)).toEqual(["claude-code-team-otel-collector"]);
         expect(run.ofType(TYPES.volume)).toEqual([]);
-        expect(run.ofType(TYPES.image).map((i) => i.inputs.name)).toEqual(["otel/opentelemetry-collector-contrib:0.162.0"]);
+        expect(run.ofType(TYPES.image).map((i) => i.inputs.name)).toEqual([DEFAULTS.collectorImage]);
     });
 
     it("publishes the collector on the shared host's interfaces and requires a generated token there", () => {
@@ -38,8 +39,8 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
     it("writes metrics by remote write and events to Loki's OTLP endpoint, with basic auth from secrets", () => {
         const c = collectorConfig(run);
         expect(c.exporters).not.toHaveProperty("prometheus");
-        expect(c.exporters.prometheusremotewrite.endpoint).toBe(example.teamMetricsWriteUrl);
-        expect(c.exporters.prometheusremotewrite.auth).toEqual({ authenticator: "basicauth/metrics" });
+        expect(c.exporters.prometheus_remote_write.endpoint).toBe(example.teamMetricsWriteUrl);
+        expect(c.exporters.prometheus_remote_write.auth).toEqual({ authenticator: "basicauth/metrics" });
         expect(c.extensions["basicauth/metrics"].client_auth).toEqual({ username: example.teamMetricsUser, password: "${env:METRICS_BACKEND_TOKEN}" });
         expect(c.exporters["otlp_http/loki"].endpoint).toBe(example.teamLogsWriteUrl);
         expect(c.extensions["basicauth/logs"].client_auth).toEqual({ username: example.teamLogsUser, password: "${env:LOGS_BACKEND_TOKEN}" });

@@ -11,7 +11,8 @@
  *    service telemetry docs (readers.pull.exporter.prometheus).
  *  - contrib: processor/transformprocessor/README.md; processor/deltatocumulativeprocessor/README.md;
  *    exporter/prometheusexporter/README.md; exporter/prometheusremotewriteexporter/README.md
- *    (endpoint, auth, retry_on_failure, remote_write_queue.{enabled,queue_size,num_consumers});
+ *    (endpoint, auth, retry_on_failure, remote_write_queue.{enabled,queue_size},
+ *    max_batch_request_parallelism; read at v0.158.0);
  *    extension/bearertokenauthextension/README.md (token; server use in receivers' auth);
  *    extension/basicauthextension/README.md (client_auth.username/password);
  *    receiver/prometheusreceiver/README.md (config.scrape_configs in Prometheus syntax).
@@ -37,19 +38,19 @@ export const COLLECTOR_KEYS = [
     "processors.transform/*.metric_statements.*.statements.*",
     "processors.transform/*.log_statements.*.context",
     "processors.transform/*.log_statements.*.statements.*",
-    "processors.deltatocumulative.max_stale",
+    "processors.delta_to_cumulative.max_stale",
     "exporters.prometheus.endpoint",
     "exporters.prometheus.translation_strategy",
     "exporters.prometheus.metric_expiration",
-    "exporters.prometheusremotewrite.endpoint",
-    "exporters.prometheusremotewrite.auth.authenticator",
-    "exporters.prometheusremotewrite.retry_on_failure.enabled",
-    "exporters.prometheusremotewrite.retry_on_failure.initial_interval",
-    "exporters.prometheusremotewrite.retry_on_failure.max_interval",
-    "exporters.prometheusremotewrite.retry_on_failure.max_elapsed_time",
-    "exporters.prometheusremotewrite.remote_write_queue.enabled",
-    "exporters.prometheusremotewrite.remote_write_queue.queue_size",
-    "exporters.prometheusremotewrite.remote_write_queue.num_consumers",
+    "exporters.prometheus_remote_write.endpoint",
+    "exporters.prometheus_remote_write.auth.authenticator",
+    "exporters.prometheus_remote_write.retry_on_failure.enabled",
+    "exporters.prometheus_remote_write.retry_on_failure.initial_interval",
+    "exporters.prometheus_remote_write.retry_on_failure.max_interval",
+    "exporters.prometheus_remote_write.retry_on_failure.max_elapsed_time",
+    "exporters.prometheus_remote_write.remote_write_queue.enabled",
+    "exporters.prometheus_remote_write.remote_write_queue.queue_size",
+    "exporters.prometheus_remote_write.max_batch_request_parallelism",
     "exporters.otlp_http/*.endpoint",
     "exporters.otlp_http/*.auth.authenticator",
     "exporters.otlp_http/*.retry_on_failure.enabled",
