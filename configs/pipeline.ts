@@ -2,14 +2,15 @@
  * Health of the telemetry pipeline itself: collector, Prometheus, Loki. Shared by the pipeline
  * dashboard and the pipeline alerts.
  *
- * The collector's own metric names gain or lose `_total` and unit suffixes with its telemetry
- * settings and version, so they are matched by a name regex.
+ * The collector's own metric names are those the pinned collector release exposes with the
+ * generated telemetry settings (no `_total` suffix on its counters at 0.158): test/truth.live.test.ts
+ * reads every one of them from the real collector.
  */
 import { COLLECTOR_SELF_JOB } from "./collector";
 import { CLAUDE_CODE_SCRAPE_JOB } from "./prometheus";
 
-/** A collector self-metric, tolerant of the `_total` suffix. */
-export const otelcol = (name: string, matchers = "") => `{__name__=~"otelcol_${name}(_total)?"${matchers ? `, ${matchers}` : ""}}`;
+/** A collector self-metric by its exact name. */
+export const otelcol = (name: string, matchers = "") => `otelcol_${name}${matchers ? `{${matchers}}` : ""}`;
 
 export const pipelineSignals = {
     collectorUp: `up{job="${COLLECTOR_SELF_JOB}"}`,

@@ -73,6 +73,11 @@ export const PER_SESSION_LABELS = ["session_id", "instance", "otel_scope_name", 
 /** How far back the previous value of a series is looked for (longer gaps make it new). */
 export const PREVIOUS_VALUE_LOOKBACK = "15m";
 
+/** Non-empty while the collector's own metrics went unscraped over the whole previous-value window (see file comment). */
+export function monitoringWasDown(beforeOffset: string = INCREMENT_INTERVAL): string {
+    return `absent_over_time(${pipelineSignals.collectorUp}[${PREVIOUS_VALUE_LOOKBACK}] offset ${beforeOffset})`;
+}
+
 /**
  * The exact increment of a counter over the last interval, per series (see file comment). With a
  * `delay`, every selector reads that much further back: the same result as a rule group's
@@ -86,11 +91,10 @@ export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL, del
     const now = `last_over_time(${series}${within})`;
     const before = `last_over_time(${series}[${PREVIOUS_VALUE_LOOKBACK}] offset ${beforeOffset})`;
     const restarted = `(resets(${series}${within}) > 0)`;
-    const monitoringWasDown = `absent_over_time(${pipelineSignals.collectorUp}[${PREVIOUS_VALUE_LOOKBACK}] offset ${beforeOffset})`;
     return [
         `((${now} - ${before} >= 0) unless ${restarted})`,
         `(((max_over_time(${series}${within}) - ${before} >= 0) + ${now}) and ${restarted})`,
-        `(${now} unless on () ${monitoringWasDown})`,
+        `(${now} unless on () ${monitoringWasDown(beforeOffset)})`,
     ].join(" or ");
 }
 

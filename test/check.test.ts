@@ -657,12 +657,12 @@ describe("the check's data is invisible to every dashboard, recording rule and a
     // What Loki indexes: the resource attributes in LOKI_INDEX_LABELS, named as Loki names them.
     const checkStream = Object.fromEntries(Object.entries(checkResource()).filter(([k]) => (LOKI_INDEX_LABELS as readonly string[]).includes(k)).map(([k, v]) => [lokiLabelName(k), v]));
 
-    it("every query was found and parsed, including the pipeline's __name__ regexes", () => {
+    it("every query was found and parsed, including the pipeline's collector self-metrics", () => {
         expect(checkStream).toEqual({ service_name: CHECK_SERVICE_NAME });
         const sels = promQueries.flatMap((q) => promSelectors(q.expr));
         expect(promQueries.length).toBeGreaterThan(40);
         expect(sels.length).toBeGreaterThan(promQueries.length);
-        expect(sels.some((s) => s.some((m) => m.label === "__name__" && m.op === "=~"))).toBe(true);
+        expect(sels.some((s) => s.some((m) => m.label === "__name__" && m.value === "otelcol_receiver_accepted_metric_points"))).toBe(true);
         expect(generated.some((q) => q.source.startsWith("grafana recording rule"))).toBe(true);
         expect(lokiQueries.length).toBeGreaterThan(3);
         for (const q of lokiQueries) expect(logSelectors(q.expr).length, q.source).toBeGreaterThan(0);

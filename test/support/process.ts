@@ -34,7 +34,8 @@ export async function waitUntilReady(proc: ChildProcess, url: string, log: () =>
 
 /** SIGTERM, resolved once the process has exited (at once if it already has). */
 export async function stopProcess(proc: ChildProcess | undefined): Promise<void> {
-    if (!proc || proc.exitCode !== null) return;
+    // A process killed by a signal has signalCode set and exitCode null.
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
         proc.on("exit", () => resolve());
         proc.kill("SIGTERM");

@@ -1,0 +1,136 @@
+/**
+ * The local stack's data path on this host for tests: the real pinned Prometheus running the
+ * program's own prometheus.yml and rule files (the collector targets moved to loopback), a
+ * stand-in for Loki's OTLP endpoint, and the real Claude Code captures with their ground truth.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { parse, stringify } from "yaml";
+import { COLLECTOR_PORTS } from "../../configs/collector";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR } from "../../configs/prometheus";
+import { FIXTURES_DIR, groundTruth, loadScenario } from "../truth/otlp";
+import { Signal } from "./otlpSend";
+import { freePort, stopProcess, waitUntilReady } from "./process";
+import { ProgramRun, TYPES } from "./pulumiMocks";
+
+/** Every capture request of a scenario, in arrival order, as the raw OTLP/JSON body. */
+export function captures(scenario: string): { signal: Signal; body: unknown }[] {
+    return readdirSync(join(FIXTURES_DIR, scenario))
+        .map((f) => /^(\d+)-(metrics|logs)\.json$/.exec(f))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .sort((a, b) => Number(a[1]) - Number(b[1]))
+        .map((m) => ({ signal: m[2] as Signal, body: JSON.parse(readFileSync(join(FIXTURES_DIR, scenario, m[0]), "utf8")) }));
+}
+
+/** Ground truth over the given scenarios: their api_request events' sums. */
+export function truthOf(scenarios: string[]) {
+    const events = scenarios.flatMap((s) => loadScenario(s).requests.flatMap((r) => (r.kind === "logs" ? r.events : [])));
+    return groundTruth(events);
+}
+
+/** A stand-in for Loki's OTLP endpoint: answers 200 and keeps each request body. */
+export class LogsSink {
+    readonly bodies: Buffer[] = [];
+    private server?: Server;
+    port = 0;
+    async start(): Promise<void> {
+        this.port = await freePort();
+        this.server = createServer((req, res) => {
+            const chunks: Buffer[] = [];
+            req.on("data", (c) => chunks.push(c));
+            req.on("end", () => {
+                // The otlp_http exporter gzips by default.
+                const body = req.headers["content-encoding"] === "gzip" ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
+                if (req.url === "/otlp/v1/logs") this.bodies.push(body);
+                res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+            });
+        });
+        await new Promise<void>((r) => this.server!.listen(this.port, "127.0.0.1", r));
+    }
+    get url(): string {
+        return `http://127.0.0.1:${this.port}/otlp`;
+    }
+    async stop(): Promise<void> {
+        await new Promise((r) => this.server?.close(r));
+    }
+}
+
+/** The real Prometheus with the program's prometheus.yml and rule files, the collector targets on loopback. */
+export class LivePrometheus {
+    readonly dir = mkdtempSync(join(tmpdir(), "prom-live-"));
+    private proc?: ChildProcess;
+    private log = "";
+    port = 0;
+    constructor(
+        private readonly bin: string,
+        program: ProgramRun,
+        collectorPorts: { exporter: number; selfMetrics: number },
+    ) {
+        const container = program.one(TYPES.container, "-prometheus-container").inputs;
+        const uploads: { file: string; content: string }[] = container.uploads;
+        const config = parse(uploads.find((u) => u.file === PROMETHEUS_CONFIG_PATH)!.content);
+        const hostPort = { [`otel-collector:${COLLECTOR_PORTS.exporter}`]: collectorPorts.exporter, [`otel-collector:${COLLECTOR_PORTS.selfMetrics}`]: collectorPorts.selfMetrics };
+        for (const job of config.scrape_configs) {
+            job.static_configs[0].targets = job.static_configs[0].targets.map((t: string) => (hostPort[t] ? `127.0.0.1:${hostPort[t]}` : t));
+        }
+        mkdirSync(join(this.dir, "rules"));
+        writeFileSync(join(this.dir, "prometheus.yml"), stringify(config));
+        for (const u of uploads.filter((u) => u.file.startsWith(`${PROMETHEUS_RULES_DIR}/`))) {
+            writeFileSync(join(this.dir, "rules", u.file.slice(PROMETHEUS_RULES_DIR.length + 1)), u.content);
+        }
+    }
+    get url(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+    async start(): Promise<void> {
+        this.port = await freePort();
+        this.proc = spawn(this.bin, [`--config.file=${join(this.dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(this.dir, "data")}`, `--web.listen-address=127.0.0.1:${this.port}`], {
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        this.proc.stdout?.on("data", (d) => (this.log += d));
+        this.proc.stderr?.on("data", (d) => (this.log += d));
+        await waitUntilReady(this.proc, this.url, () => this.log, 30000, 100);
+    }
+    async query(expr: string): Promise<{ metric: Record<string, string>; value: number }[]> {
+        const res = await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+        const body = (await res.json()) as any;
+        if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
+        return body.data.result.map((r: { metric: Record<string, string>; value: [number, string] }) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    }
+    /** A range query (as Grafana sends a time-series panel's): the series that have any point in [fromMs, toMs]. */
+    async queryRange(expr: string, fromMs: number, toMs: number, stepSeconds: number): Promise<{ metric: Record<string, string> }[]> {
+        const params = new URLSearchParams({ query: expr, start: String(fromMs / 1000), end: String(toMs / 1000), step: String(stepSeconds) });
+        const body = (await (await fetch(`${this.url}/api/v1/query_range?${params}`)).json()) as any;
+        if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
+        return body.data.result;
+    }
+    /** Waits until the instant query returns no series. */
+    async waitUntilEmpty(expr: string, timeoutMs: number): Promise<void> {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            if ((await this.query(expr)).length === 0) return;
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+        throw new Error(`${expr} still returns data after ${timeoutMs / 1000}s`);
+    }
+    /** Waits until every rule group has evaluated at or after `atMs` (wall clock). */
+    async waitForEvaluationAfter(atMs: number, timeoutMs: number): Promise<void> {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            const body = (await (await fetch(`${this.url}/api/v1/rules`)).json()) as any;
+            const groups: { lastEvaluation: string }[] = body.data.groups;
+            if (groups.length > 0 && groups.every((g) => Date.parse(g.lastEvaluation) >= atMs)) return;
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+        throw new Error(`rules did not evaluate after ${new Date(atMs).toISOString()} within ${timeoutMs / 1000}s`);
+    }
+    async stop(): Promise<void> {
+        await stopProcess(this.proc);
+        rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+

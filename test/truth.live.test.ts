@@ -1,0 +1,137 @@
+/**
+ * The numbers are true on reality: the real Claude Code 2.1.332 captures (test/fixtures) are sent
+ * over real OTLP/gRPC and OTLP/HTTP into the real collector (the pinned release, built from its
+ * modules) started with the config the program generates, the real pinned Prometheus scrapes it
+ * with the program's prometheus.yml and evaluates the program's recording rules live, and the
+ * dashboard queries then equal the sum of cost_usd and tokens in the captures' api_request events.
+ * Only listen addresses and the Loki endpoint are rewritten for this host (test/support/collector.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLAUDE_CODE_SCRAPE_JOB } from "../configs/prometheus";
+import { INCREMENT_QUERY_OFFSET, monitoringWasDown } from "../configs/rules";
+import { DEFAULTS, parseDuration } from "../configs/settings";
+import { signals } from "../configs/signals";
+import { CollectorProcess, MISSING_COLLECTOR, findCollector, forTestHost } from "./support/collector";
+import { LivePrometheus, LogsSink, captures, truthOf } from "./support/liveStack";
+import { sendGrpc, sendHttp } from "./support/otlpSend";
+import { TYPES, runProgram } from "./support/pulumiMocks";
+import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./support/tools";
+import { scenarioNames } from "./truth/otlp";
+import { generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
+
+const TOLERANCE = 1e-9;
+
+const collectorBin = findCollector();
+const prometheusBin = findTool("prometheus");
+const missing = [!collectorBin && MISSING_COLLECTOR, !prometheusBin && `prometheus ${PROMETHEUS_VERSION} not found: ${BUILD_HINT}`].filter(Boolean);
+if (missing.length > 0) {
+    if (process.env.CI) throw new Error(missing.join("\n"));
+    console.warn(`\n*** SKIPPED (live truth): ${missing.join("; ")}\n`);
+}
+
+describe.skipIf(missing.length > 0)("live: real captures → real collector → real Prometheus → dashboard queries", () => {
+    let collector: CollectorProcess;
+    let prometheus: LivePrometheus;
+    let sink: LogsSink;
+    let sentAt = 0;
+    const want = truthOf(scenarioNames());
+    const scenarios = scenarioNames();
+
+    beforeAll(async () => {
+        const program = await runProgram({});
+        sink = new LogsSink();
+        await sink.start();
+        const generated: string = program.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
+        const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
+        collector = new CollectorProcess(collectorBin!, yaml, ports);
+        await collector.start();
+        prometheus = new LivePrometheus(prometheusBin!, program, ports);
+        await prometheus.start();
+        // As on a running stack: the increment rules count a series' first value only once
+        // Prometheus has scraped the collector's own metrics for a while (configs/rules.ts,
+        // "monitoring was down"), so data is sent once that holds, not in Prometheus' first minute.
+        await prometheus.waitUntilEmpty(monitoringWasDown(), 180000);
+        // Half the sessions over gRPC (the stack's default client protocol), half over HTTP.
+        for (const [i, scenario] of scenarios.entries()) {
+            for (const { signal, body } of captures(scenario)) {
+                if (i % 2 === 0) await sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, signal, body);
+                else await sendHttp(`http://127.0.0.1:${ports.otlpHttp}`, signal, body);
+            }
+        }
+        sentAt = Date.now();
+        // Scraped within one interval, then evaluated once the rules' query offset has passed it.
+        const scrapeMs = parseDuration(DEFAULTS.scrapeInterval)!;
+        await prometheus.waitForEvaluationAfter(sentAt + scrapeMs + parseDuration(INCREMENT_QUERY_OFFSET)! + 1000, 180000);
+        // Today's and this month's spend read whole minutes (a 1-minute-step subquery), so a record
+        // written in the current minute shows from the next one: wait for that boundary.
+        await new Promise((r) => setTimeout(r, 60000 - (Date.now() % 60000) + 1000));
+    }, 420000);
+
+    afterAll(async () => {
+        await collector?.stop();
+        collector?.cleanup();
+        await prometheus?.stop();
+        await sink?.stop();
+    });
+
+    const range = () => `${Math.ceil((Date.now() - sentAt) / 1000) + 600}s`;
+    const scalar = async (expr: string) => {
+        const rows = await prometheus.query(expr);
+        expect(rows, expr).toHaveLength(1);
+        return rows[0].value;
+    };
+
+    it("the captures hold the spend their README lists (23 api_request events, USD 0.07406)", () => {
+        expect(want.requests).toBe(23);
+        expect(want.costUsd).toBeCloseTo(0.07406, 10);
+    });
+
+    it("total cost equals the sum of cost_usd in the api_request events", async () => {
+        expect(Math.abs((await scalar(signals.costUsd(range()))) - want.costUsd)).toBeLessThan(TOLERANCE);
+    });
+
+    it("tokens by type equal the events' token counts", async () => {
+        for (const type of ["input", "output", "cacheRead", "cacheCreation"] as const) {
+            expect(await scalar(signals.tokens(range(), `type="${type}"`)), type).toBe(want.tokens[type]);
+        }
+    });
+
+    it("every session started is counted once", async () => {
+        expect(await scalar(signals.sessions(range()))).toBe(scenarios.length);
+    });
+
+    it("Prometheus scraped the exporter and the collector's own metrics", async () => {
+        const up = await prometheus.query(`up{job=~"${CLAUDE_CODE_SCRAPE_JOB}|otel-collector"}`);
+        expect(up.map((r) => [r.metric.job, r.value]).sort()).toEqual([
+            [CLAUDE_CODE_SCRAPE_JOB, 1],
+            ["otel-collector", 1],
+        ]);
+    });
+
+    it("events reach the logs endpoint: every api_request of every capture", () => {
+        const all = Buffer.concat(sink.bodies).toString("latin1");
+        expect(all.split("claude_code.api_request").length - 1).toBe(want.requests);
+    });
+
+    describe("every dashboard and alert query runs on the live data", () => {
+        const queries = generatedQueries().filter((g) => g.datasource === "prometheus");
+        it.each(queries.map((g) => [g.source, g] as const))("%s", async (_source, g) => {
+            const expr = interpolate(variableAsPromQL(g.expr), Math.ceil((Date.now() - sentAt) / 1000) + 600, 60);
+            // Time-series panels as Grafana asks for them: a range query with 1-minute buckets.
+            const rows = g.instant ? await prometheus.query(expr) : await prometheus.queryRange(expr, sentAt - 600000, Date.now(), 60);
+            // Claude Code panels and the pipeline dashboard's collector panels read what the real
+            // collector produced. Left out: the team-mode recording rules (they read only the last
+            // minute), lines of code, commits and pull requests (rare in the captures), Loki's and
+            // Grafana's metrics (neither runs here).
+            // Also left out: the collector's failure counters, which it creates at the first
+            // failure, and the 7-day baselines, whose hourly subquery steps precede this data.
+            const readsLiveSeries =
+                /claude_code|otelcol_|up\{job="(otel-collector|claude-code-otel)"\}/.test(expr) && !/loki_|grafana_|otelcol_exporter_send_failed_|\[7d:1h\]/.test(expr);
+            if (readsLiveSeries && !g.source.startsWith("grafana recording rule")) expect(rows.length, expr).toBeGreaterThan(0);
+        });
+    });
+
+    it("the collector logged no warning or error at start-up or while running (no deprecated component or key)", () => {
+        expect(collector.warnings()).toEqual([]);
+    });
+});
