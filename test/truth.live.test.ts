@@ -11,25 +11,18 @@ import { CLAUDE_CODE_SCRAPE_JOB } from "../configs/prometheus";
 import { INCREMENT_QUERY_OFFSET, monitoringWasDown } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { signals } from "../configs/signals";
-import { CollectorProcess, MISSING_COLLECTOR, findCollector, forTestHost } from "./support/collector";
-import { LivePrometheus, LogsSink, captures, truthOf } from "./support/liveStack";
+import { CollectorProcess, forTestHost } from "./support/collector";
+import { LivePrometheus, LogsSink, captures, liveTools, truthOf } from "./support/liveStack";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
 import { TYPES, runProgram } from "./support/pulumiMocks";
-import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./support/tools";
 import { scenarioNames } from "./truth/otlp";
 import { generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
 
 const TOLERANCE = 1e-9;
 
-const collectorBin = findCollector();
-const prometheusBin = findTool("prometheus");
-const missing = [!collectorBin && MISSING_COLLECTOR, !prometheusBin && `prometheus ${PROMETHEUS_VERSION} not found: ${BUILD_HINT}`].filter(Boolean);
-if (missing.length > 0) {
-    if (process.env.CI) throw new Error(missing.join("\n"));
-    console.warn(`\n*** SKIPPED (live truth): ${missing.join("; ")}\n`);
-}
+const { collectorBin, prometheusBin, missing } = liveTools("live truth");
 
-describe.skipIf(missing.length > 0)("live: real captures → real collector → real Prometheus → dashboard queries", () => {
+describe.skipIf(missing)("live: real captures → real collector → real Prometheus → dashboard queries", () => {
     let collector: CollectorProcess;
     let prometheus: LivePrometheus;
     let sink: LogsSink;
@@ -43,9 +36,9 @@ describe.skipIf(missing.length > 0)("live: real captures → real collector → 
         await sink.start();
         const generated: string = program.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
         const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
-        collector = new CollectorProcess(collectorBin!, yaml, ports);
+        collector = new CollectorProcess(collectorBin, yaml, ports);
         await collector.start();
-        prometheus = new LivePrometheus(prometheusBin!, program, ports);
+        prometheus = new LivePrometheus(prometheusBin, program, ports);
         await prometheus.start();
         // As on a running stack: the increment rules count a series' first value only once
         // Prometheus has scraped the collector's own metrics for a while (configs/rules.ts,

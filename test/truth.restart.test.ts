@@ -8,22 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INCREMENT_QUERY_OFFSET, monitoringWasDown } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { signals } from "../configs/signals";
-import { CollectorProcess, MISSING_COLLECTOR, findCollector, forTestHost } from "./support/collector";
-import { LivePrometheus, LogsSink, captures, truthOf } from "./support/liveStack";
+import { CollectorProcess, forTestHost } from "./support/collector";
+import { LivePrometheus, LogsSink, captures, liveTools, truthOf } from "./support/liveStack";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
 import { TYPES, runProgram } from "./support/pulumiMocks";
-import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./support/tools";
 
 const SCRAPE_MS = parseDuration(DEFAULTS.scrapeInterval)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const collectorBin = findCollector();
-const prometheusBin = findTool("prometheus");
-const missing = [!collectorBin && MISSING_COLLECTOR, !prometheusBin && `prometheus ${PROMETHEUS_VERSION} not found: ${BUILD_HINT}`].filter(Boolean);
-if (missing.length > 0) {
-    if (process.env.CI) throw new Error(missing.join("\n"));
-    console.warn(`\n*** SKIPPED (collector restart): ${missing.join("; ")}\n`);
-}
+const { collectorBin, prometheusBin, missing } = liveTools("collector restart");
 
 /** Cost a delta client exported in these requests: the sum of its claude_code.cost.usage points. */
 function exportedDeltaCost(requests: { signal: string; body: any }[]): number {
@@ -38,7 +31,7 @@ function split(scenario: string) {
     return { before: all.slice(0, firstCost + 1), after: all.slice(firstCost + 1) };
 }
 
-describe.skipIf(missing.length > 0)("live: the collector killed and restarted inside a delta and a cumulative session", () => {
+describe.skipIf(missing)("live: the collector killed and restarted inside a delta and a cumulative session", () => {
     let prometheus: LivePrometheus;
     let sink: LogsSink;
     const collectors: CollectorProcess[] = [];
@@ -52,13 +45,13 @@ describe.skipIf(missing.length > 0)("live: the collector killed and restarted in
         const generated: string = program.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
         const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
         const start = async () => {
-            const c = new CollectorProcess(collectorBin!, yaml, ports);
+            const c = new CollectorProcess(collectorBin, yaml, ports);
             collectors.push(c);
             await c.start();
             return c;
         };
         const first = await start();
-        prometheus = new LivePrometheus(prometheusBin!, program, ports);
+        prometheus = new LivePrometheus(prometheusBin, program, ports);
         await prometheus.start();
         await prometheus.waitUntilEmpty(monitoringWasDown(), 180000);
         // gRPC for the delta client (the stack's default), HTTP for the cumulative one.

@@ -13,9 +13,26 @@ import { parse, stringify } from "yaml";
 import { COLLECTOR_PORTS } from "../../configs/collector";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR } from "../../configs/prometheus";
 import { FIXTURES_DIR, groundTruth, loadScenario } from "../truth/otlp";
+import { MISSING_COLLECTOR, findCollector } from "./collector";
 import { Signal } from "./otlpSend";
 import { freePort, stopProcess, waitUntilReady } from "./process";
 import { ProgramRun, TYPES } from "./pulumiMocks";
+import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./tools";
+
+/**
+ * The collector and Prometheus binaries for a live test. A missing one fails the file in CI;
+ * locally the file's tests are skipped with a loud warning naming `what`.
+ */
+export function liveTools(what: string): { collectorBin: string; prometheusBin: string; missing: boolean } {
+    const collectorBin = findCollector();
+    const prometheusBin = findTool("prometheus");
+    const missing = [!collectorBin && MISSING_COLLECTOR, !prometheusBin && `prometheus ${PROMETHEUS_VERSION} not found: ${BUILD_HINT}`].filter(Boolean);
+    if (missing.length > 0) {
+        if (process.env.CI) throw new Error(missing.join("\n"));
+        console.warn(`\n*** SKIPPED (${what}): ${missing.join("; ")}\n`);
+    }
+    return { collectorBin: collectorBin ?? "", prometheusBin: prometheusBin ?? "", missing: missing.length > 0 };
+}
 
 /** Every capture request of a scenario, in arrival order, as the raw OTLP/JSON body. */
 export function captures(scenario: string): { signal: Signal; body: unknown }[] {
