@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULTS } from "../configs/settings";
-import { CollectorProcess, OTELCOL_VERSION, forTestHost, requireCollector, validateConfig } from "./support/collector";
+import { CollectorProcess, collectorConfigOf, OTELCOL_VERSION, forTestHost, requireCollector, validateConfig } from "./support/collector";
 import { TYPES, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
 
 const TEAM = { ...stackFileConfig("Pulumi.team.example.yaml"), teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs" };
@@ -73,7 +73,7 @@ describe("the real collector accepts every generated config", () => {
     it("the checks are not vacuous: a deprecated type name (deltatocumulative) warns at start-up", async ({ skip }) => {
         const bin = requireCollector(skip);
         const run = await runProgram({});
-        const generated: string = run.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
+        const generated = collectorConfigOf(run);
         const { yaml, ports } = await forTestHost(generated.replaceAll("delta_to_cumulative", "deltatocumulative"), { logsUrl: "http://127.0.0.1:9/otlp" });
         const collector = new CollectorProcess(bin, yaml, ports);
         try {

@@ -7,16 +7,14 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { IDENTITY_ATTRIBUTES } from "../configs/collector";
 import { PRIVACY_MODES, PrivacyMode } from "../configs/settings";
-import { CollectorProcess, MISSING_COLLECTOR, findCollector, forTestHost } from "./support/collector";
+import { CollectorProcess, collectorConfigOf, MISSING_COLLECTOR, findCollector, forTestHost } from "./support/collector";
+import { LogsSink } from "./support/liveStack";
 import { sendHttp, Signal } from "./support/otlpSend";
-import { freePort } from "./support/process";
-import { TYPES, runProgram } from "./support/pulumiMocks";
+import { runProgram } from "./support/pulumiMocks";
 import { FIXTURES_DIR } from "./truth/otlp";
 
 const IDENTITY: Record<(typeof IDENTITY_ATTRIBUTES)[number], string> = {
@@ -56,32 +54,23 @@ interface Output {
 }
 
 async function throughCollector(bin: string, privacyMode: PrivacyMode): Promise<Output> {
-    const bodies: Buffer[] = [];
-    const port = await freePort();
-    const sink = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on("data", (c) => chunks.push(c));
-        req.on("end", () => {
-            bodies.push(req.headers["content-encoding"] === "gzip" ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks));
-            res.writeHead(200).end();
-        });
-    });
-    await new Promise<void>((r) => sink.listen(port, "127.0.0.1", r));
+    const sink = new LogsSink();
+    await sink.start();
     const run = await runProgram({ privacyMode });
-    const generated: string = run.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
-    const { yaml, ports } = await forTestHost(generated, { logsUrl: `http://127.0.0.1:${port}/otlp` });
+    const generated = collectorConfigOf(run);
+    const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
     const collector = new CollectorProcess(bin, yaml, ports);
     await collector.start();
     try {
         for (const { signal, body } of captureWithIdentity()) await sendHttp(`http://127.0.0.1:${ports.otlpHttp}`, signal, body);
         const deadline = Date.now() + 20000;
-        while (bodies.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+        while (sink.bodies.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
         const text = await (await fetch(`http://127.0.0.1:${ports.exporter}/metrics`)).text();
-        return { series: parseExposition(text), logs: Buffer.concat(bodies).toString("latin1") };
+        return { series: parseExposition(text), logs: Buffer.concat(sink.bodies).toString("latin1") };
     } finally {
         await collector.stop();
         collector.cleanup();
-        await new Promise((r) => sink.close(r));
+        await sink.stop();
     }
 }
 

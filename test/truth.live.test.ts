@@ -11,10 +11,10 @@ import { CLAUDE_CODE_SCRAPE_JOB } from "../configs/prometheus";
 import { INCREMENT_QUERY_OFFSET, monitoringWasDown } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { signals } from "../configs/signals";
-import { CollectorProcess, forTestHost } from "./support/collector";
+import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
 import { LivePrometheus, LogsSink, captures, liveTools, truthOf } from "./support/liveStack";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
-import { TYPES, runProgram } from "./support/pulumiMocks";
+import { runProgram } from "./support/pulumiMocks";
 import { scenarioNames } from "./truth/otlp";
 import { generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
 
@@ -34,7 +34,7 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
         const program = await runProgram({});
         sink = new LogsSink();
         await sink.start();
-        const generated: string = program.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
+        const generated = collectorConfigOf(program);
         const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
         collector = new CollectorProcess(collectorBin, yaml, ports);
         await collector.start();

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INCREMENT_QUERY_OFFSET, monitoringWasDown } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { signals } from "../configs/signals";
-import { CollectorProcess, forTestHost } from "./support/collector";
+import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
 import { LivePrometheus, LogsSink, captures, liveTools, truthOf } from "./support/liveStack";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
-import { TYPES, runProgram } from "./support/pulumiMocks";
+import { runProgram } from "./support/pulumiMocks";
 
 const SCRAPE_MS = parseDuration(DEFAULTS.scrapeInterval)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +42,7 @@ describe.skipIf(missing)("live: the collector killed and restarted inside a delt
         const program = await runProgram({});
         sink = new LogsSink();
         await sink.start();
-        const generated: string = program.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
+        const generated = collectorConfigOf(program);
         const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
         const start = async () => {
             const c = new CollectorProcess(collectorBin, yaml, ports);

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { freePort, stopProcess } from "./process";
+import { ProgramRun, TYPES } from "./pulumiMocks";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -49,6 +50,11 @@ export function validateConfig(bin: string, configYaml: string, env: Record<stri
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** The collector config the program uploads into its container (its own output, under mocks). */
+export function collectorConfigOf(program: ProgramRun): string {
+    return program.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
 }
 
 export interface TestHostPorts {
