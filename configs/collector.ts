@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry Collector (contrib) configuration.
  *
- * Metrics: OTLP → memory_limiter → [privacy] → delta_to_cumulative → prometheus exporter (pulled by
+ * Metrics: OTLP → memory_limiter → [privacy] → delta_to_cumulative → stream start label → prometheus exporter (pulled by
  * the stack's Prometheus), or in team mode → remote write / OTLP to the team's backend. Logs (Claude
  * Code events): OTLP → memory_limiter → [privacy] → Loki's native OTLP endpoint. Keys follow the
  * contrib 0.16x READMEs; see the README's "what is machine-checked" table. Component types use the
@@ -43,6 +43,18 @@ export function privacyStatements(mode: PrivacyMode, attributes: string): string
             : `set(${attributes}["${key}"], SHA256(${attributes}["${key}"])) where ${attributes}["${key}"] != nil`,
     );
 }
+
+/**
+ * The start time of a counter's cumulative stream, as a point attribute and so as a label of every
+ * raw series. A cumulative client keeps one start per process; delta_to_cumulative gives a stream
+ * the start of its first delta, and a new one whenever it rebuilds the total from zero: after a
+ * collector restart, or when a session idle past the series TTL comes back. Without it the rebuilt
+ * total would continue the old series, and a first value not below the old total would read as
+ * growth from it (the old total lost). With it, two processes that share a session id (e.g.
+ * `claude --resume` in two terminals) are two series instead of one whose value jumps between them.
+ * Only the increment rules read raw series, and they sum this label away (configs/rules.ts).
+ */
+export const STREAM_START = { attribute: "stream.start", label: "stream_start" } as const;
 
 /** Memory figures derived from the container limit: limiter below the limit, Go GC below the limiter. */
 export function collectorMemory(containerMb: number): { limitMib: number; spikeLimitMib: number; goMemLimitMib: number } {
@@ -222,6 +234,12 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
                 : {}),
             // Claude Code sends delta sums by default, with gaps; the prometheus exporter needs cumulative.
             delta_to_cumulative: { max_stale: ttl },
+            // After delta_to_cumulative: each cumulative stream becomes its own series, so a total rebuilt
+            // from zero is never read as the continuation of an older one (see STREAM_START).
+            "transform/stream_start": {
+                error_mode: "ignore",
+                metric_statements: [{ context: "datapoint", statements: [`set(datapoint.attributes["${STREAM_START.attribute}"], datapoint.start_time_unix_nano) where datapoint.start_time_unix_nano > 0`] }],
+            },
         },
         exporters: {
             ...metricsExporter,
@@ -244,7 +262,7 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
             pipelines: {
                 metrics: {
                     receivers: ["otlp"],
-                    processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "delta_to_cumulative"],
+                    processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "delta_to_cumulative", "transform/stream_start"],
                     exporters: [metricsExporterId],
                 },
                 ...(selfScrape ? { "metrics/self": { receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: [metricsExporterId] } } : {}),

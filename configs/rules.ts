@@ -26,11 +26,15 @@
  * (RECORDS), because a long-range query costs about one chunk per series per two hours of data.
  *
  * Both values skip staleness markers, so a sample written just before a scrape failure (a
- * collector restart) is still counted. The previous value is looked up over 15 minutes: after a short gap (a
- * collector or Prometheus restart) a cumulative client's series continues from its old total and
- * only the growth counts; a delta client's series restarts from zero (the collector's
- * delta-to-cumulative state is gone) and shows as a drop, which counts in full. A series idle for
- * longer than the collector's series TTL (at least 5m, 6h by default) comes back as new.
+ * collector restart) is still counted. Each raw series is one cumulative stream: the collector
+ * labels it with the stream's start (STREAM_START in configs/collector.ts). A total the collector
+ * rebuilds from zero (a delta client after a collector restart, or after its session idled past
+ * the series TTL) is therefore a new series and counts in full, whatever its first value; so is a
+ * second process on the same session id. The previous value is looked up over 15 minutes: after a
+ * shorter gap (a collector or Prometheus restart) a cumulative client's series continues from its
+ * old total and only the growth counts. After a longer gap while Prometheus ran (the collector
+ * down for more than 15 minutes), its first value counts in full, so its growth before the gap is
+ * counted a second time (test/rules.promtool.test.ts states it).
  *
  * "Monitoring was down" means no scrape of the collector's own metrics at all over the window
  * where the previous value is looked for (`up{job="otel-collector"}` absent, not 0): the machine
@@ -40,6 +44,7 @@
  * was open at bedtime twice. Its growth counts again from the next minute on. A collector that
  * crashed while Prometheus ran shows `up == 0`, not absence, so its restarted series still count.
  */
+import { STREAM_START } from "./collector";
 import { DATASOURCE_UIDS } from "./dashboards/model";
 import type { RuleGroup } from "./prometheus";
 import { pipelineSignals } from "./pipeline";
@@ -68,7 +73,7 @@ export const INCREMENT_QUERY_OFFSET = "30s";
  * series. Everything else (user, model, type, query_source, effort, team and other
  * OTEL_RESOURCE_ATTRIBUTES keys, repository, decision, tool, language, …) is kept.
  */
-export const PER_SESSION_LABELS = ["session_id", "instance", "otel_scope_name", "otel_scope_version", "terminal_type"] as const;
+export const PER_SESSION_LABELS = ["session_id", STREAM_START.label, "instance", "otel_scope_name", "otel_scope_version", "terminal_type"] as const;
 
 /** How far back the previous value of a series is looked for (longer gaps make it new). */
 export const PREVIOUS_VALUE_LOOKBACK = "15m";

@@ -54,11 +54,13 @@ describe("collector config", () => {
         }
     });
 
-    it("runs memory_limiter first and delta_to_cumulative before the prometheus exporter", () => {
+    it("runs memory_limiter first, then delta_to_cumulative and the stream-start label last before the prometheus exporter", () => {
         const c = config();
         expect(c.service.pipelines.metrics.processors[0]).toBe("memory_limiter");
         expect(c.service.pipelines.logs.processors[0]).toBe("memory_limiter");
-        expect(c.service.pipelines.metrics.processors.at(-1)).toBe("delta_to_cumulative");
+        // The label must come after delta_to_cumulative: on a delta point the start differs at every export.
+        expect(c.service.pipelines.metrics.processors.slice(-2)).toEqual(["delta_to_cumulative", "transform/stream_start"]);
+        expect(c.service.pipelines.logs.processors).not.toContain("transform/stream_start");
         expect(c.service.pipelines.metrics.exporters).toEqual(["prometheus"]);
     });
 
@@ -110,7 +112,7 @@ describe("collector config in team mode", () => {
             expect(c.exporters).not.toHaveProperty("prometheus");
             const exporter = d.metrics.protocol === "remote_write" ? "prometheus_remote_write" : "otlp_http/metrics";
             expect(c.service.pipelines.metrics.exporters).toEqual([exporter]);
-            expect(c.service.pipelines.metrics.processors.at(-1)).toBe("delta_to_cumulative");
+            expect(c.service.pipelines.metrics.processors.slice(-2)).toEqual(["delta_to_cumulative", "transform/stream_start"]);
             expect(c.exporters[exporter].endpoint).toBe(d.metrics.protocol === "scrape" ? undefined : d.metrics.url);
             expect(c.exporters["otlp_http/loki"].endpoint).toBe(d.logs.url);
         }
@@ -177,6 +179,6 @@ describe("privacy", () => {
     it("leaves them alone, with no transform processor, in keep mode", () => {
         const c = config("keep");
         expect(c.processors).not.toHaveProperty("transform/privacy");
-        expect(c.service.pipelines.metrics.processors).toEqual(["memory_limiter", "delta_to_cumulative"]);
+        expect(c.service.pipelines.metrics.processors).toEqual(["memory_limiter", "delta_to_cumulative", "transform/stream_start"]);
     });
 });

@@ -228,19 +228,23 @@ describe("collector model vs. api_request ground truth", () => {
         expect(model.scrape(batches[0].atMs + 5 * 60e3 + 1)).toEqual([]);
     });
 
-    it("forgets deltatocumulative state after max_stale, so a later delta restarts the counter", () => {
+    it("forgets deltatocumulative state after max_stale: a later delta restarts from zero as a new series (its own stream_start)", () => {
         const { batches } = batchesOf("s03-long-session-delta");
         const costBatches = batches.filter((b) => b.points.some((p) => p.name === "claude_code.cost.usage"));
         const model = new CollectorModel({ maxStaleMs: 60e3, metricExpirationMs: 3600e3 });
         model.receive(costBatches[0].points, costBatches[0].atMs);
         model.receive(costBatches[1].points, costBatches[0].atMs + 60e3 + 1); // arrives after the stream went stale
-        expect(total(named(model.scrape(costBatches[0].atMs + 120e3), COST))).toBeCloseTo(0.00322, 12);
+        const series = named(model.scrape(costBatches[0].atMs + 120e3), COST);
+        // The old total is still exported (metric_expiration 1h) beside the restarted one, so neither hides the other.
+        expect(series).toHaveLength(2);
+        for (const s of series) expect(s.value).toBeCloseTo(0.00322, 12);
+        expect(new Set(series.map((s) => s.labels.stream_start)).size).toBe(2);
     });
 });
 
 describe("labels Prometheus stores", () => {
     const common = ["__name__", "job", "instance", "otel_scope_name", "otel_scope_version",
-        "user_id", "session_id", "anthropic_provider", "anthropic_custom_base_url", "terminal_type"];
+        "user_id", "session_id", "anthropic_provider", "anthropic_custom_base_url", "terminal_type", "stream_start"];
 
     it("cost series of s01 has exactly these labels", () => {
         const [cost] = named(replay("s01-text-default").samples, COST);

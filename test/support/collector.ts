@@ -93,6 +93,18 @@ export async function forTestHost(configYaml: string, destinations: Destinations
     return { yaml: stringify(c), ports };
 }
 
+/**
+ * The config with the series TTL (delta_to_cumulative max_stale and the exporter's
+ * metric_expiration, both collectorSeriesTtl) shortened, so a test can wait past it. The program
+ * refuses a TTL below 5m; only the waiting is shortened, not the behaviour.
+ */
+export function withSeriesTtl(configYaml: string, ttl: string): string {
+    const c = parse(configYaml);
+    c.processors.delta_to_cumulative.max_stale = ttl;
+    c.exporters.prometheus.metric_expiration = ttl;
+    return stringify(c);
+}
+
 /** A running collector. `log` holds everything it printed. */
 export class CollectorProcess {
     readonly dir = mkdtempSync(join(tmpdir(), "otelcol-"));

@@ -12,7 +12,7 @@ import { gunzipSync } from "node:zlib";
 import { parse, stringify } from "yaml";
 import { COLLECTOR_PORTS } from "../../configs/collector";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR } from "../../configs/prometheus";
-import { FIXTURES_DIR, groundTruth, loadScenario } from "../truth/otlp";
+import { FIXTURES_DIR, groundTruth, loadScenario, parseMetricsRequest } from "../truth/otlp";
 import { MISSING_COLLECTOR, findCollector } from "./collector";
 import { Signal } from "./otlpSend";
 import { freePort, stopProcess, waitUntilReady } from "./process";
@@ -20,13 +20,13 @@ import { ProgramRun, TYPES } from "./pulumiMocks";
 import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./tools";
 
 /**
- * The collector and Prometheus binaries for a live test. A missing one fails the file in CI;
- * locally the file's tests are skipped with a loud warning naming `what`.
+ * The collector and (unless `prometheus: false`) Prometheus binaries for a live test. A missing
+ * one fails the file in CI; locally the file's tests are skipped with a loud warning naming `what`.
  */
-export function liveTools(what: string): { collectorBin: string; prometheusBin: string; missing: boolean } {
+export function liveTools(what: string, needs: { prometheus?: boolean } = {}): { collectorBin: string; prometheusBin: string; missing: boolean } {
     const collectorBin = findCollector();
-    const prometheusBin = findTool("prometheus");
-    const missing = [!collectorBin && MISSING_COLLECTOR, !prometheusBin && `prometheus ${PROMETHEUS_VERSION} not found: ${BUILD_HINT}`].filter(Boolean);
+    const prometheusBin = needs.prometheus === false ? "" : findTool("prometheus");
+    const missing = [!collectorBin && MISSING_COLLECTOR, needs.prometheus !== false && !prometheusBin && `prometheus ${PROMETHEUS_VERSION} not found: ${BUILD_HINT}`].filter(Boolean);
     if (missing.length > 0) {
         if (process.env.CI) throw new Error(missing.join("\n"));
         console.warn(`\n*** SKIPPED (${what}): ${missing.join("; ")}\n`);
@@ -41,6 +41,56 @@ export function captures(scenario: string): { signal: Signal; body: unknown }[] 
         .filter((m): m is RegExpExecArray => m !== null)
         .sort((a, b) => Number(a[1]) - Number(b[1]))
         .map((m) => ({ signal: m[2] as Signal, body: JSON.parse(readFileSync(join(FIXTURES_DIR, scenario, m[0]), "utf8")) }));
+}
+
+/** The session id a scenario's captures carry. */
+export function sessionIdOf(scenario: string): string {
+    return JSON.stringify(captures(scenario)).match(/"session\.id","value":\{"stringValue":"([^"]+)"/)![1];
+}
+
+/**
+ * The same requests as another Claude Code process would send them: its session id replaced by
+ * `sessionId`, and every timestamp moved by `shiftMs` (a process started that much later).
+ */
+export function asProcess(requests: { signal: Signal; body: unknown }[], sessionId: string, shiftMs: number): { signal: Signal; body: any }[] {
+    const ids = new Set([...JSON.stringify(requests).matchAll(/"session\.id","value":\{"stringValue":"([^"]+)"/g)].map((m) => m[1]));
+    const shift = (nanos: string | undefined) => (nanos === undefined || nanos === "0" ? nanos : String(BigInt(nanos) + BigInt(shiftMs) * 1_000_000n));
+    return requests.map(({ signal, body }) => {
+        let text = JSON.stringify(body);
+        for (const id of ids) text = text.replaceAll(id, sessionId);
+        const copy = JSON.parse(text);
+        for (const rm of copy.resourceMetrics ?? [])
+            for (const sm of rm.scopeMetrics)
+                for (const m of sm.metrics)
+                    for (const p of (m.sum ?? m.gauge).dataPoints) Object.assign(p, { startTimeUnixNano: shift(p.startTimeUnixNano), timeUnixNano: shift(p.timeUnixNano) });
+        for (const rl of copy.resourceLogs ?? [])
+            for (const sl of rl.scopeLogs) for (const r of sl.logRecords) Object.assign(r, { timeUnixNano: shift(r.timeUnixNano), observedTimeUnixNano: shift(r.observedTimeUnixNano) });
+        return { signal, body: copy };
+    });
+}
+
+/**
+ * Two processes of one session sending the same requests, the second started 20 s after the first
+ * (same session id `sessionId`), merged in the order of their timestamps.
+ */
+export function twoProcesses(requests: { signal: Signal; body: unknown }[], sessionId: string): { signal: Signal; body: any }[] {
+    const time = (c: { body: unknown }) => Math.max(...parseMetricsRequest(c.body).map((p) => p.timeMs));
+    return [...asProcess(requests, sessionId, 0), ...asProcess(requests, sessionId, 20000)].sort((a, b) => time(a) - time(b));
+}
+
+/** Cost a client exported in these requests: the sum of their claude_code.cost.usage points (for a delta client, what it spent). */
+export function exportedCost(requests: { signal: Signal; body: unknown }[]): number {
+    return requests
+        .filter((r) => r.signal === "metrics")
+        .flatMap((r) => parseMetricsRequest(r.body))
+        .filter((p) => p.name === "claude_code.cost.usage")
+        .reduce((sum, p) => sum + p.value, 0);
+}
+
+/** Requests up to and including the first metrics export that carries cost, and the rest. */
+export function splitAtFirstCost<T extends { signal: Signal; body: unknown }>(requests: T[]): { before: T[]; after: T[] } {
+    const first = requests.findIndex((c) => exportedCost([c]) > 0);
+    return { before: requests.slice(0, first + 1), after: requests.slice(first + 1) };
 }
 
 /** Ground truth over the given scenarios: their api_request events' sums. */

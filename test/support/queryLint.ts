@@ -20,6 +20,7 @@ import { parser as logqlParser } from "@grafana/lezer-logql";
 import type { SyntaxNode } from "@lezer/common";
 import type { LRParser } from "@lezer/lr";
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
+import { STREAM_START } from "../../configs/collector";
 import { LOKI_INDEX_LABELS } from "../../configs/loki";
 import type { RuleGroup } from "../../configs/prometheus";
 import { loadScenario, scenarioNames } from "../truth/otlp";
@@ -164,6 +165,7 @@ export const SCRAPE_LABELS: Readonly<Record<string, string>> = {
     instance: "added by Prometheus at scrape time (the exporter sets none: no service.instance.id)",
     otel_scope_name: "instrumentation scope name, added by the prometheus exporter",
     otel_scope_version: "instrumentation scope version, added by the prometheus exporter",
+    [STREAM_START.label]: "the point's start time, added by the collector's transform/stream_start (configs/collector.ts)",
 };
 
 /** Metrics of the pipeline itself: the collector's, Prometheus' and Loki's own, and scrape health. */

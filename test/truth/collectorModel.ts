@@ -1,16 +1,18 @@
 /**
  * A model of what the OpenTelemetry Collector (contrib) does to OTLP *sums* between the OTLP receiver and
  * a Prometheus scrape of its `prometheus` exporter, as configured by this project:
- *   otlp receiver → deltatocumulative → prometheus exporter (UnderscoreEscapingWithSuffixes) → Prometheus
- *   scrape with honor_labels: true.
+ *   otlp receiver → delta_to_cumulative → transform/stream_start → prometheus exporter
+ *   (UnderscoreEscapingWithSuffixes) → Prometheus scrape with honor_labels: true.
+ * test/collectorModel.differential.test.ts holds it equal to the real collector (the pinned release).
  * Sources (opentelemetry-collector-contrib, current main as read; comments give the file of each rule):
  *   D2C = processor/deltatocumulativeprocessor/{processor.go, internal/delta/delta.go, config.go}
  *   ACC = exporter/prometheusexporter/accumulator.go
  *   COL = exporter/prometheusexporter/collector.go (+ prometheus.go extractJob/extractInstance)
- * Not modelled: memory_limiter/transform processors (privacy hashing), max_streams, target_info,
+ * Not modelled: memory_limiter, the privacy transform (hashing), max_streams, target_info,
  * gauges/histograms, the 1-minute granularity of D2C's stale sweep (expiry is applied lazily instead).
  * Wall-clock time of the collector is the `atMs` argument; point timestamps come from the client.
  */
+import { STREAM_START } from "../../configs/collector";
 import { MetricPoint, Scalar } from "./otlp";
 import { prometheusLabelName, prometheusMetricName } from "./promNames";
 
@@ -29,7 +31,7 @@ export interface CollectorModelOptions {
     maxStaleMs?: number;
     /** exporter `metric_expiration`. Upstream default 5m (factory.go); this project sets it to the same 6h TTL. */
     metricExpirationMs?: number;
-    /** false = no deltatocumulative processor in the pipeline (the exporter's own delta handling applies). */
+    /** false = neither delta_to_cumulative nor the stream-start label after it (the exporter's own delta handling applies). */
     deltaToCumulative?: boolean;
     /** Scrape target address that Prometheus adds as `instance` (configs/prometheus.ts: otel-collector:8889). */
     instance?: string;
@@ -69,6 +71,10 @@ const streamId = (p: MetricPoint): string =>
 const signature = (p: MetricPoint): string =>
     JSON.stringify([p.name, "Sum", p.scope.name, p.scope.version, "", sortedPairs(p.attributes), extractJob(p.resource) ?? null, extractInstance(p.resource) ?? null]);
 
+/** configs/collector.ts transform/stream_start: the stream's start becomes a point attribute (when set). */
+const withStreamStart = (p: MetricPoint): MetricPoint =>
+    p.startUnixNano === "0" ? p : { ...p, attributes: { ...p.attributes, [STREAM_START.attribute]: p.startUnixNano } };
+
 interface Accumulated {
     point: MetricPoint; // temporality is always "cumulative" once stored (ACC sets AggregationTemporalityCumulative)
     updatedMs: number; // ACC accumulatedValue.updated = collector wall clock at Accumulate
@@ -101,7 +107,7 @@ export class CollectorModel {
         if (this.deltaToCumulative) this.expireStreams(atMs);
         for (const p of points) {
             const out = this.deltaToCumulative ? this.d2c(p, atMs) : p;
-            if (out) this.accumulateSum(out, atMs);
+            if (out) this.accumulateSum(this.deltaToCumulative ? withStreamStart(out) : out, atMs);
         }
     }
 
@@ -154,7 +160,7 @@ export class CollectorModel {
             return { ...first };
         }
         // D2C delta.go: start older than the stream's start → ErrOlderStart, point dropped.
-        if (p.startMs < state.startMs) {
+        if (BigInt(p.startUnixNano) < BigInt(state.startUnixNano)) {
             this.dropped.push({ reason: "older_start", point: p });
             return undefined;
         }
@@ -188,7 +194,7 @@ export class CollectorModel {
         let stored: MetricPoint = { ...p, temporality: "cumulative" };
         // ACC "Delta-to-Cumulative": a delta is added only if it starts exactly where the stored point ended.
         if (p.temporality === "delta" && p.startMs === prev.point.timeMs) {
-            stored = { ...stored, startMs: prev.point.startMs, value: p.value + prev.point.value };
+            stored = { ...stored, startMs: prev.point.startMs, startUnixNano: prev.point.startUnixNano, value: p.value + prev.point.value };
         }
         // ACC: otherwise the point REPLACES the stored value (for a non-contiguous delta: value = that delta alone).
         this.registered.set(sig, { point: stored, updatedMs: atMs });

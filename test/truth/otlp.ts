@@ -28,6 +28,8 @@ export interface MetricPoint {
     scope: Scope;
     attributes: Record<string, Scalar>;
     startMs: number;
+    /** The start as sent, in nanoseconds (decimal): exact, unlike startMs. */
+    startUnixNano: string;
     timeMs: number;
     value: number;
 }
@@ -125,6 +127,7 @@ export function parseMetricsRequest(json: unknown): MetricPoint[] {
                         scope,
                         attributes: scalarAttrs(dp.attributes),
                         startMs: nanosToMs(dp.startTimeUnixNano),
+                        startUnixNano: String(BigInt(dp.startTimeUnixNano ?? 0)),
                         timeMs: nanosToMs(dp.timeUnixNano),
                         value: Number(raw ?? 0),
                     });

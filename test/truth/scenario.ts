@@ -173,6 +173,7 @@ export function exports(p: ClaudeProcess): { atMs: number; points: MetricPoint[]
             scope: SCOPE,
             attributes: r.attributes,
             startMs,
+            startUnixNano: String(BigInt(Math.round(startMs * 1000)) * 1000n),
             timeMs: t,
             value,
         });
@@ -345,7 +346,7 @@ export function buildWorld(args: { seed: number; users: number; days: number; st
     const first = session(1, night + 40 * min, 5);
     hard.push(first, resume(first, night + 50 * min, 5));
     // 3. Concurrent resume: two live processes writing the same session id. Delta here; the
-    //    cumulative variant, which cannot be exact, is on the night after the last day (below).
+    //    cumulative variant is on the night after the last day (below).
     const concurrent = (startMs: number, temporality: "delta" | "cumulative") => {
         const a = session(2, startMs, 12, { temporality });
         a.calls = a.calls.map((c) => ({ ...c, querySource: "main" as const }));
