@@ -97,6 +97,10 @@ const spentBy = (user: string, fromMin = 0) =>
         return sum + total;
     }, 0);
 
+/** promtool's input notation for `minutes` minutes, one entry per STEP_S scrape: f gives each scrape's value. */
+const sampled = (minutes: number, f: (minute: number) => number | "_" | "stale") =>
+    Array.from({ length: (minutes * 60) / STEP_S + 1 }, (_, i) => f((i * STEP_S) / 60)).join(" ");
+
 /** Prometheus scraping the collector's own metrics the whole time: monitoring was never down. */
 const collectorUp = (minutes = END_MIN) => ({ series: 'up{job="otel-collector",instance="otel-collector:8888"}', values: `1x${(minutes * 60) / STEP_S}` });
 
@@ -258,8 +262,7 @@ describe("increment recording rules (promtool test rules)", () => {
         // exports the same total again. At minute 30 the collector crashes while Prometheus runs
         // (up = 0, the series go stale) and comes back with its state reset.
         const END = 40;
-        const at = (f: (minute: number) => number | "_" | "stale") =>
-            Array.from({ length: (END * 60) / STEP_S + 1 }, (_, i) => f((i * STEP_S) / 60)).join(" ");
+        const at = (f: (minute: number) => number | "_" | "stale") => sampled(END, f);
         const asleep = (m: number) => m > 5 && m < 25;
         const bedtime = at((m) => (m < 1 || asleep(m) ? "_" : m < 28 ? 2 : 2.5));
         const crashed = at((m) => (m < 1 || asleep(m) ? "_" : m < 30 ? 1 : m === 30 ? "stale" : m < 32 ? "_" : 0.4));
@@ -283,6 +286,50 @@ describe("increment recording rules (promtool test rules)", () => {
                             exp_samples: [
                                 { labels: '{user_id="bedtime"}', value: 2.5 },
                                 { labels: '{user_id="crashed"}', value: 1.4 },
+                            ],
+                        },
+                    ],
+                },
+            ],
+            ctx.skip,
+        );
+        expect(out).toContain("SUCCESS");
+    });
+
+    it("the collector down longer than the look-back, Prometheus running: a rebuilt delta stream counts in full, a cumulative total counts twice", (ctx) => {
+        // 40 minutes, one sample every 10 s. The collector is down from minute 5 to 25 (up = 0, the
+        // series stale), longer than the 15 minutes the previous value is looked for. The delta
+        // client spent 2 before and 1 after: the collector rebuilds its total from zero as a new
+        // stream (a new stream_start, configs/collector.ts). The cumulative client spent 2 before
+        // and 0.5 after, and continues its own total (same stream_start): with no previous value in
+        // the look-back, its 2.5 counts in full, so the 2 before the outage is counted a second time.
+        const END = 40;
+        const at = (f: (minute: number) => number | "_" | "stale") => sampled(END, f);
+        const down = (m: number) => m >= 5 && m < 25;
+        const gap = (m: number, value: () => number) => (m < 1 ? "_" : m === 5 ? "stale" : down(m) ? "_" : value());
+        const deltaBefore = at((m) => (m >= 25 ? "_" : gap(m, () => 2)));
+        const deltaAfter = at((m) => (m < 25 ? "_" : m < 30 ? 0.5 : 1));
+        const cumulative = at((m) => gap(m, () => (m < 25 ? 2 : 2.5)));
+        const up = at((m) => (down(m) ? 0 : 1));
+        const series = (session: string, streamStart: string) =>
+            `claude_code_cost_usage_USD_total${labels({ session, user: session, what: "", points: [], spent: 0 }).replace(/}$/, `,stream_start="${streamStart}"}`)}`;
+        const out = runPromtoolTest(
+            [
+                {
+                    interval: `${STEP_S}s`,
+                    input_series: [
+                        { series: 'up{job="otel-collector",instance="otel-collector:8888"}', values: up },
+                        { series: series("delta", "1000"), values: deltaBefore },
+                        { series: series("delta", "2000"), values: deltaAfter },
+                        { series: series("cumulative", "1000"), values: cumulative },
+                    ],
+                    promql_expr_test: [
+                        {
+                            expr: `sum by (user_id) (sum_over_time(${recordedIncrease("cost")}[${END}m]))`,
+                            eval_time: `${END}m`,
+                            exp_samples: [
+                                { labels: '{user_id="delta"}', value: 2 + 1 },
+                                { labels: '{user_id="cumulative"}', value: 2 + 2.5 },
                             ],
                         },
                     ],
