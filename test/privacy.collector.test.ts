@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { IDENTITY_ATTRIBUTES } from "../configs/collector";
 import { PRIVACY_MODES, PrivacyMode } from "../configs/settings";
-import { CollectorProcess, collectorConfigOf, MISSING_COLLECTOR, findCollector, forTestHost } from "./support/collector";
-import { LogsSink } from "./support/liveStack";
+import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
+import { parseExposition } from "./support/exposition";
+import { LogsSink, liveTools } from "./support/liveStack";
 import { sendHttp, Signal } from "./support/otlpSend";
 import { runProgram } from "./support/pulumiMocks";
 import { FIXTURES_DIR } from "./truth/otlp";
@@ -66,7 +67,7 @@ async function throughCollector(bin: string, privacyMode: PrivacyMode): Promise<
         const deadline = Date.now() + 20000;
         while (sink.bodies.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
         const text = await (await fetch(`http://127.0.0.1:${ports.exporter}/metrics`)).text();
-        return { series: parseExposition(text), logs: Buffer.concat(sink.bodies).toString("latin1") };
+        return { series: parseExposition(text).map((s) => s.labels), logs: Buffer.concat(sink.bodies).toString("latin1") };
     } finally {
         await collector.stop();
         collector.cleanup();
@@ -74,25 +75,9 @@ async function throughCollector(bin: string, privacyMode: PrivacyMode): Promise<
     }
 }
 
-/** Series of the Prometheus text format (the exporter's labels only contain simple quoted values here). */
-function parseExposition(text: string): Record<string, string>[] {
-    return text
-        .split("\n")
-        .filter((line) => line !== "" && !line.startsWith("#"))
-        .map((line) => {
-            const m = /^([^{\s]+)(?:\{(.*)\})?\s/.exec(line)!;
-            const labels = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-            return { __name__: m[1], ...labels };
-        });
-}
+const { collectorBin: bin, missing } = liveTools("privacy on the real collector", { prometheus: false });
 
-const bin = findCollector();
-if (!bin) {
-    if (process.env.CI) throw new Error(MISSING_COLLECTOR);
-    console.warn(`\n*** SKIPPED (privacy on the real collector): ${MISSING_COLLECTOR}\n`);
-}
-
-describe.skipIf(!bin)("privacyMode on the real collector's output", () => {
+describe.skipIf(missing)("privacyMode on the real collector's output", () => {
     const out = {} as Record<PrivacyMode, Output>;
     beforeAll(async () => {
         for (const mode of PRIVACY_MODES) out[mode] = await throughCollector(bin!, mode);
