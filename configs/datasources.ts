@@ -5,6 +5,7 @@
 import { DATASOURCE_UIDS } from "./dashboards";
 import { LOKI_PORT } from "./loki";
 import { HOSTS, PROMETHEUS_PORT } from "./prometheus";
+import { PROMETHEUS_TYPE } from "./recordingWriter";
 import { BackendAuth, PlainSettings, SecretKey, backendAuth } from "./settings";
 
 export interface DataSourceSpec {
@@ -21,7 +22,7 @@ export interface DataSourceSpec {
     tokenKey?: SecretKey;
 }
 
-export type DataSourceSettings = Pick<PlainSettings, "mode" | "scrapeInterval" | "teamMetricsQueryUrl" | "teamMetricsUser" | "teamLogsQueryUrl" | "teamLogsUser"> & {
+export type DataSourceSettings = Pick<PlainSettings, "mode" | "scrapeInterval" | "teamMetricsQueryUrl" | "teamMetricsBackend" | "teamMetricsUser" | "teamLogsQueryUrl" | "teamLogsUser"> & {
     secrets: Pick<Record<SecretKey, string>, "teamMetricsToken" | "teamLogsToken">;
 };
 
@@ -36,7 +37,8 @@ export function dataSources(settings: DataSourceSettings): DataSourceSpec[] {
             // The default only on the stack's own Grafana; a team's Grafana keeps its own default.
             isDefault: !team,
             // timeInterval = scrape interval: the floor of $__interval and $__rate_interval.
-            jsonData: { httpMethod: "POST", timeInterval: settings.scrapeInterval, prometheusType: "Prometheus" },
+            // prometheusType also decides where Grafana's recording-rule writer pushes (configs/recordingWriter.ts).
+            jsonData: { httpMethod: "POST", timeInterval: settings.scrapeInterval, prometheusType: team ? PROMETHEUS_TYPE[settings.teamMetricsBackend] : "Prometheus" },
             auth: team ? backendAuth(settings.teamMetricsUser, settings.secrets.teamMetricsToken) : { kind: "none" },
             ...(team ? { tokenKey: "teamMetricsToken" as const } : {}),
         },

@@ -9,6 +9,7 @@
  * every problem before any resource is created, and each message names the setting and the fix.
  */
 import { closest } from "fastest-levenshtein";
+import { TEAM_METRICS_BACKENDS, TeamMetricsBackend, recordingWriteProblem } from "./recordingWriter";
 
 /** How identity attributes (`user.email`, account ids) are treated before storage. */
 export type PrivacyMode = "hash" | "drop" | "keep";
@@ -102,6 +103,8 @@ export const DEFAULTS = {
     teamMetricsWriteUrl: "",
     /** Team mode: Prometheus query API base URL that Grafana reads. */
     teamMetricsQueryUrl: "",
+    /** Team mode: mimir (Grafana Cloud, Mimir, Cortex) or prometheus; decides where Grafana writes the recorded series. */
+    teamMetricsBackend: "mimir" as TeamMetricsBackend,
     /** Team mode: basic-auth user for the metrics backend ("" = bearer token, or no auth without a token). */
     teamMetricsUser: "",
     /** Team mode: Loki's OTLP endpoint base URL (…/otlp) the collector writes events to. */
@@ -455,6 +458,11 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
             problems.push(`${tokenKey}: is empty but ${userKey} is set; basic auth needs both (fix: pulumi config set --secret ${tokenKey} <password or token>)`);
         }
     }
+    const teamMetricsBackend = oneOf("teamMetricsBackend", TEAM_METRICS_BACKENDS);
+    if (mode === "team" && isHttpUrl(teamUrls.teamMetricsQueryUrl)) {
+        const problem = recordingWriteProblem(teamMetricsBackend, teamUrls.teamMetricsQueryUrl);
+        if (problem) problems.push(problem);
+    }
     const collectorHost = str("collectorHost");
     if (collectorHost !== "" && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(collectorHost)) {
         problems.push(set("collectorHost", `"${collectorHost}" is not a host name or IPv4 address (e.g. otel.team.example.com)`));
@@ -505,6 +513,7 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
         collectorHost,
         ...teamUrls,
         teamMetricsProtocol: oneOf("teamMetricsProtocol", METRICS_PROTOCOLS),
+        teamMetricsBackend,
         teamMetricsUser: str("teamMetricsUser"),
         teamLogsUser: str("teamLogsUser"),
         allowUnknownSettings: bool("allowUnknownSettings"),

@@ -69,6 +69,8 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
         expect(prom).toMatchObject({ url: example.teamMetricsQueryUrl, isDefault: false, basicAuthEnabled: true, basicAuthUsername: example.teamMetricsUser });
         expect(containsSecret(prom.secureJsonDataEncoded)).toBe(true);
         expect(JSON.parse(unwrapSecrets(prom.secureJsonDataEncoded))).toEqual({ basicAuthPassword: "glc_metrics_token" });
+        // Grafana Cloud is Mimir: the type makes Grafana's recording-rule writer push to …/api/prom/push, not …/api/v1/write.
+        expect(JSON.parse(prom.jsonDataEncoded).prometheusType).toBe("Mimir");
         const loki = run.one(TYPES.dataSource, "-datasource-claude-code-loki").inputs;
         expect(loki).toMatchObject({ url: example.teamLogsQueryUrl, isDefault: false, basicAuthUsername: example.teamLogsUser });
         expect(JSON.parse(unwrapSecrets(loki.secureJsonDataEncoded))).toEqual({ basicAuthPassword: "glc_logs_token" });

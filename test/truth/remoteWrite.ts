@@ -109,9 +109,15 @@ export function snappyLiteral(data: Buffer): Buffer {
     return Buffer.concat(out);
 }
 
+/** Remote write to a Prometheus at `baseUrl` (its /api/v1/write). */
 export async function remoteWrite(baseUrl: string, series: Series[]): Promise<void> {
+    await remoteWriteTo(`${baseUrl}/api/v1/write`, series);
+}
+
+/** Remote write to exactly this URL; throws with the status unless 2xx. */
+export async function remoteWriteTo(writeUrl: string, series: Series[]): Promise<void> {
     const body = snappyLiteral(encodeWriteRequest(series));
-    const res = await fetch(`${baseUrl}/api/v1/write`, {
+    const res = await fetch(writeUrl, {
         method: "POST",
         headers: {
             "Content-Type": "application/x-protobuf",
