@@ -8,7 +8,8 @@ import { collectorDestinations } from "../configs/collector";
 import { allDashboards } from "../configs/dashboards";
 import { dataSources } from "../configs/datasources";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../configs/rules";
-import { StackSettings, collectorHostForClients, hostForClients } from "../configs/settings";
+import { grafanaRequirement } from "../configs/recordingWriter";
+import { StackSettings, backendAuth, collectorHostForClients, hostForClients } from "../configs/settings";
 import { Collector } from "./collector";
 import { STACK_LABEL } from "./docker";
 import { Grafana } from "./grafana";
@@ -160,6 +161,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                         grafanaAuth: auth,
                         dashboards,
                         ruleGroups: [...recordingGroups, ...alerts],
+                        ...(this.local ? {} : { grafanaMinimumVersion: grafanaRequirement(backendAuth(s.teamMetricsUser, s.secrets.teamMetricsToken)) }),
                     }),
                 ),
             ),

@@ -6,6 +6,7 @@ import type { AlertGroup } from "./alerts";
 import type { Dashboard } from "./dashboards";
 import { DATASOURCE_UIDS } from "./dashboards/model";
 import { FOLDER } from "./dashboards";
+import type { GrafanaRequirement } from "./recordingWriter";
 import type { RecordingGroup } from "./rules";
 
 export interface CheckTargets {
@@ -31,6 +32,8 @@ export interface CheckTargets {
     dashboardUids: string[];
     /** Grafana-managed rule groups (alerts and, in team mode, recording rules) with their rule counts. */
     ruleGroups: { name: string; rules: number }[];
+    /** Team mode: the oldest Grafana under which the recording rules reach the backend. */
+    grafanaMinimumVersion?: GrafanaRequirement;
 }
 
 /** Grafana API credentials as an Authorization header: `user:password` is basic auth, anything else a token. */
@@ -48,6 +51,7 @@ export function checkTargets(args: {
     grafanaAuth: string;
     dashboards: Dashboard[];
     ruleGroups: (AlertGroup | RecordingGroup)[];
+    grafanaMinimumVersion?: GrafanaRequirement;
 }): CheckTargets {
     return {
         otlpGrpcEndpoint: args.otlpGrpcEndpoint,
@@ -61,5 +65,6 @@ export function checkTargets(args: {
         folderUid: FOLDER.uid,
         dashboardUids: args.dashboards.map((d) => d.uid),
         ruleGroups: args.ruleGroups.map((g) => ({ name: g.name, rules: g.rules.length })),
+        ...(args.grafanaMinimumVersion ? { grafanaMinimumVersion: args.grafanaMinimumVersion } : {}),
     };
 }

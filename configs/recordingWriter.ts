@@ -8,6 +8,7 @@
  * settings validation can say where the records will go before anything is created.
  */
 import { posix } from "node:path";
+import type { BackendAuth } from "./settings";
 
 /** The kind of Prometheus-compatible store a team's metrics live in. */
 export type TeamMetricsBackend = "mimir" | "prometheus";
@@ -60,4 +61,20 @@ export function recordingWriteProblem(backend: TeamMetricsBackend, queryUrl: str
         );
     }
     return undefined;
+}
+
+/** The oldest Grafana whose recording rules write to a team backend with this auth, and why. */
+export interface GrafanaRequirement {
+    version: string;
+    why: string;
+}
+
+export function grafanaRequirement(auth: BackendAuth): GrafanaRequirement {
+    if (auth.kind === "bearer") {
+        return {
+            version: "12.4.0",
+            why: "before 12.4 Grafana's recording-rule writer does not send the data source's HTTP headers (grafana/grafana#114528), so the records reach a bearer-token backend unauthenticated",
+        };
+    }
+    return { version: "12.1.0", why: "before 12.1 Grafana-managed recording rules are off unless the grafanaManagedRecordingRules toggle and [recording_rules] enabled are set" };
 }

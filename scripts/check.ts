@@ -104,6 +104,8 @@ export function parseTargets(value: unknown, source: string): CheckTargets {
     if (typeof ds !== "object" || ds === null || typeof ds.prometheus !== "string" || typeof ds.loki !== "string") problems.push("dataSourceUids must be { prometheus, loki }");
     if (!Array.isArray(o.dashboardUids) || o.dashboardUids.some((u) => typeof u !== "string")) problems.push("dashboardUids must be an array of strings");
     if (!Array.isArray(o.ruleGroups) || o.ruleGroups.some((g) => typeof g?.name !== "string" || !Number.isInteger(g?.rules))) problems.push("ruleGroups must be an array of { name, rules }");
+    const minimum = o.grafanaMinimumVersion as Record<string, unknown> | undefined;
+    if (minimum !== undefined && (typeof minimum?.version !== "string" || typeof minimum?.why !== "string")) problems.push("grafanaMinimumVersion must be { version, why }");
     if (problems.length > 0) throw new Error(`${source} is not a valid checkTargets value: ${problems.join("; ")}`);
     return value as CheckTargets;
 }
@@ -120,6 +122,15 @@ export interface HopResult {
     detail: string;
     cause?: string;
     fix?: string;
+}
+
+/** Whether a Grafana version ("12.3.2", "13.0.1+security-01", "12.4.0-pre") is older than `minimum`; unreadable versions are not. */
+export function olderThan(version: string, minimum: string): boolean {
+    const parts = (v: string) => (/^(\d+)\.(\d+)\.(\d+)/.exec(v) ?? []).slice(1).map(Number);
+    const [have, need] = [parts(version), parts(minimum)];
+    if (have.length !== 3) return false;
+    for (let i = 0; i < 3; i++) if (have[i] !== need[i]) return have[i] < need[i];
+    return false;
 }
 
 const pass = (hop: string, detail: string): HopResult => ({ hop, status: "PASS", detail });
@@ -290,7 +301,16 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
         const url = `${grafanaBase}/api/health`;
         try {
             const r = await httpGet(url, {}, o.requestTimeoutMs);
-            if (r.status === 200 && r.json?.database === "ok") return { result: pass(hop, `${grafanaBase} answered (version ${r.json.version ?? "?"}, database ok)`), grafana: {} };
+            if (r.status === 200 && r.json?.database === "ok") {
+                const minimum = targets.grafanaMinimumVersion;
+                if (minimum && olderThan(String(r.json.version ?? ""), minimum.version)) {
+                    return {
+                        result: fail(hop, `${grafanaBase} runs Grafana ${r.json.version}; the recording rules need ${minimum.version} or newer`, minimum.why, `upgrade that Grafana to ${minimum.version} or newer`),
+                        grafana: {},
+                    };
+                }
+                return { result: pass(hop, `${grafanaBase} answered (version ${r.json.version ?? "?"}, database ok)`), grafana: {} };
+            }
             return {
                 result: fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "Grafana is up but unhealthy (its database is not ok, or it is still starting)", `docker logs ${container(HOSTS.grafana)}`),
                 grafana: {},

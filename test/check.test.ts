@@ -37,9 +37,11 @@ import {
     checkResource,
     lokiQuery,
     main,
+    olderThan,
     prometheusQuery,
     runCheck,
 } from "../scripts/check";
+import { grafanaRequirement } from "../configs/recordingWriter";
 import { GRPC, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, grpcFrame, grpcUnary, grpcUnframe, readFields } from "../scripts/otlp";
 import { FakeStack, FakeStackOptions, GRAFANA_AUTH, decodeLogsRequest, decodeMetricsRequest, refusedPort, startFakeStack } from "./support/fakeStack";
 import { MatchOp, lokiLabelName, matcherMatches, unquote } from "./support/queryLint";
@@ -500,6 +502,29 @@ describe("runCheck against a fake stack", () => {
         expect(hop(results, "event → Loki").status).toBe("SKIP");
         expect(results.filter((r) => /^(data source|folder|dashboard|rule group)/.test(r.hop)).every((r) => r.status === "SKIP" && /^skipped because Grafana does not answer/.test(r.detail))).toBe(true);
         expect(statuses(results)).toMatchObject({ [METRIC_HOP]: "PASS", [EVENT_HOP]: "PASS" });
+    });
+
+    it("team mode on a Grafana older than the recording rules need: Grafana health FAILs naming the version, the reason and the fix", async () => {
+        const minimum = grafanaRequirement({ kind: "bearer" });
+        const old = await fake({ teamMode: true, grafanaVersion: "12.3.2" });
+        const { results } = await runCheck({ ...old.targets, grafanaMinimumVersion: minimum }, { ...BASE, runId: RUN_ID });
+        expect(hop(results, "Grafana health")).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/runs Grafana 12\.3\.2; the recording rules need 12\.4\.0 or newer/),
+            cause: expect.stringMatching(/does not send the data source's HTTP headers/),
+            fix: "upgrade that Grafana to 12.4.0 or newer",
+        });
+        const current = await fake({ teamMode: true, grafanaVersion: "12.4.0" });
+        expect(hop((await runCheck({ ...current.targets, grafanaMinimumVersion: minimum }, { ...BASE, runId: RUN_ID })).results, "Grafana health").status).toBe("PASS");
+    });
+
+    it("compares Grafana versions by major, minor and patch, ignoring build suffixes", () => {
+        expect(olderThan("12.3.9", "12.4.0")).toBe(true);
+        expect(olderThan("11.6.0", "12.1.0")).toBe(true);
+        expect(olderThan("12.4.0-pre", "12.4.0")).toBe(false);
+        expect(olderThan("13.0.1+security-01", "12.4.0")).toBe(false);
+        expect(olderThan("12.10.0", "12.4.0")).toBe(false);
+        expect(olderThan("unknown", "12.4.0")).toBe(false);
     });
 
     it("wrong Grafana credentials: the Grafana API hops FAIL with the credentials cause", async () => {

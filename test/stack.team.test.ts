@@ -107,6 +107,8 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
         expect(targets.grafanaAuthorization).toBe("Bearer glsa_team_token");
         expect(targets.collectorHealthUrl).toBe("http://otel.team.example.com:13133/");
         expect(targets.ruleGroups.map((g) => g.name)).toContain("Claude Code increments");
+        // Basic auth to the metrics backend: recording rules need only Grafana 12.1 (on by default there).
+        expect(targets.grafanaMinimumVersion?.version).toBe("12.1.0");
         expect(run.exports).toMatchObject({ mode: "team", grafanaUrl: example.teamGrafanaUrl });
         for (const local of ["grafanaAdminPassword", "prometheusUrl", "lokiUrl"]) expect(run.exports[local], local).toBeUndefined();
     });
@@ -130,6 +132,8 @@ describe("team mode variants", () => {
         expect(prom).not.toHaveProperty("basicAuthEnabled");
         expect(unwrapSecrets(prom.httpHeaders)).toEqual({ Authorization: "Bearer glc_metrics_token" });
         expect(containsSecret(prom.httpHeaders)).toBe(true);
+        // The bearer header reaches the recording writes only from Grafana 12.4; npm run check says so on an older one.
+        expect((r.exports.checkTargets as CheckTargets).grafanaMinimumVersion?.version).toBe("12.4.0");
     });
 
     it("refuses team mode without its endpoints and Grafana token, naming each setting, before any resource", async () => {

@@ -301,6 +301,8 @@ export interface FakeStackOptions {
     ruleGroups?: (groups: FakeRuleGroup[]) => FakeRuleGroup[];
     /** Grafana's rules API returns this many groups per page, with a nextToken (default: all at once). */
     rulesPageSize?: number;
+    /** The version Grafana's /api/health reports (default 13.0.1, the stack's pin). */
+    grafanaVersion?: string;
 }
 
 export interface FakeStack {
@@ -554,7 +556,7 @@ export async function startFakeStack(opts: FakeStackOptions = {}): Promise<FakeS
         const url = new URL(req.url!, "http://grafana");
         const p = url.pathname;
         grafanaRequests.push({ path: `${p}${url.search}`, authorization: req.headers.authorization });
-        if (p === "/api/health") return json(res, 200, { commit: "fake", database: "ok", version: "13.0.1" });
+        if (p === "/api/health") return json(res, 200, { commit: "fake", database: "ok", version: opts.grafanaVersion ?? DEFAULTS.grafanaImage.split(":")[1] });
         if (req.headers.authorization !== expectedAuth) return json(res, 401, { message: "Unauthorized" });
         let m: RegExpExecArray | null;
         if ((m = /^\/api\/datasources\/uid\/([^/]+)\/health$/.exec(p))) {
