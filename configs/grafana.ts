@@ -24,8 +24,10 @@ export function grafanaEnvironment(settings: GrafanaSettings, rootUrl: string): 
         GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
         GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
         GF_NEWS_NEWS_FEED_ENABLED: "false",
-        // Grafana 13 would otherwise replace its bundled Loki/Prometheus plugins at start-up.
-        GF_PLUGINS_PREINSTALL_AUTO_UPDATE: "false",
+        // No plugin downloads at start-up: the data source plugins the stack uses ship in the image
+        // (plugins-bundled). PREINSTALL_AUTO_UPDATE=false would stop only updates; preinstall_disabled
+        // skips the whole preinstall list (grafana/grafana pkg/setting/setting_plugins.go).
+        GF_PLUGINS_PREINSTALL_DISABLED: "true",
         ...(settings.smtpHost
             ? {
                   GF_SMTP_ENABLED: "true",

@@ -117,7 +117,8 @@ describe("default stack: Grafana", () => {
         expect(envs).toContain("GF_AUTH_ANONYMOUS_ENABLED=false");
         expect(envs).toContain("GF_ANALYTICS_REPORTING_ENABLED=false");
         expect(envs).toContain("GF_ANALYTICS_CHECK_FOR_UPDATES=false");
-        expect(envs).toContain("GF_PLUGINS_PREINSTALL_AUTO_UPDATE=false");
+        expect(envs).toContain("GF_PLUGINS_PREINSTALL_DISABLED=true");
+        expect(envs.some((e) => e.startsWith("GF_PLUGINS_PREINSTALL_AUTO_UPDATE="))).toBe(false);
         expect(envs.some((e) => e.startsWith("GF_SMTP_"))).toBe(false);
         const password = run.one(TYPES.password, "-admin-password");
         expect(password.inputs).toMatchObject({ length: 32, special: false });
