@@ -41,20 +41,28 @@ export function grafanaEnvironment(settings: GrafanaSettings, rootUrl: string): 
     return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
+/** Line the start-up script logs when the stack's admin password could not be applied (npm run check points to it). */
+export const ADMIN_PASSWORD_NOT_APPLIED = "ERROR: the stack's admin password was NOT applied";
+
 /**
  * Start-up script (run as the container's entrypoint).
  *
  * Grafana applies GF_SECURITY_ADMIN_PASSWORD only when it creates its database. The data volume
- * outlives containers (and, by default, `pulumi destroy`), so the stack's password is written
- * into the existing database before every start; on a first start there is no admin yet, the
- * reset fails harmlessly and Grafana creates the admin from the variable. The password travels
- * over stdin, never in argv.
+ * outlives containers (and, by default, `pulumi destroy`), so when a database exists the stack's
+ * password is written into it before every start. A failure is logged as an error with
+ * grafana cli's own output (Grafana keeps its previous password, and every Grafana resource of the
+ * stack would get 401); Grafana still starts, so the log and npm run check can say why. The
+ * password travels over stdin, never in argv.
  */
 export const GRAFANA_ENTRYPOINT_SCRIPT = [
-    'printf "%s" "$GF_SECURITY_ADMIN_PASSWORD"',
-    "| grafana cli --homepath /usr/share/grafana --config /etc/grafana/grafana.ini admin reset-admin-password --password-from-stdin >/dev/null 2>&1",
-    "|| echo 'admin password not reset (first start: Grafana creates the admin from GF_SECURITY_ADMIN_PASSWORD)'",
-    "; exec /run.sh",
+    `if [ -f "\${GF_PATHS_DATA:-${GRAFANA_DATA_PATH}}/grafana.db" ]; then`,
+    'if out=$(printf "%s" "$GF_SECURITY_ADMIN_PASSWORD" | grafana cli --homepath /usr/share/grafana --config /etc/grafana/grafana.ini admin reset-admin-password --password-from-stdin 2>&1);',
+    "then echo 'admin password: the stack password is applied to the existing database';",
+    `else printf '%s\\n' "${ADMIN_PASSWORD_NOT_APPLIED} to the existing database; Grafana keeps its previous admin password and the stack's Grafana resources will get HTTP 401. grafana cli said: $out" >&2;`,
+    "fi;",
+    "else echo 'admin password: first start, Grafana creates the admin from GF_SECURITY_ADMIN_PASSWORD';",
+    "fi;",
+    "exec /run.sh",
 ].join(" ");
 
 export const GRAFANA_ENTRYPOINT = ["/bin/sh", "-c", GRAFANA_ENTRYPOINT_SCRIPT];

@@ -26,6 +26,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { CheckTargets } from "../configs/checkTargets";
+import { ADMIN_PASSWORD_NOT_APPLIED } from "../configs/grafana";
 import { CLAUDE_CODE_SCRAPE_JOB, HOSTS } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
 import { GRPC, GRPC_STATUS_NAMES, GrpcTransportError, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, encodeLogsRequest, encodeMetricsRequest, grpcUnary } from "./otlp";
@@ -329,7 +330,7 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
                 return fail(
                     hop,
                     `GET ${path}: HTTP 401`,
-                    "Grafana rejected checkTargets.grafanaAuthorization: locally, the stack re-applies the admin password at every Grafana start, so the running container predates it (or the admin login was changed in the UI); in team mode, the token is wrong, expired or lacks a role",
+                    `Grafana rejected checkTargets.grafanaAuthorization: locally, the stack re-applies the admin password at every Grafana start; if its log (docker logs ${container(HOSTS.grafana)}) shows "${ADMIN_PASSWORD_NOT_APPLIED}", that failed (its reason follows on the line), otherwise the running container predates the password (or the admin login was changed in the UI); in team mode, the token is wrong, expired or lacks a role`,
                     `docker restart ${container(HOSTS.grafana)} (local stack), or pulumi config set --secret teamGrafanaAuth <valid token> and npm run deploy (team mode)`,
                 );
             if (r.status === 403) return fail(hop, `GET ${path}: HTTP 403`, "the credentials in grafanaAuthorization lack permission (an Admin is needed for data source health and alert rules)", "use the admin account or an Admin service-account token");
