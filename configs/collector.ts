@@ -96,7 +96,7 @@ export const LOCAL_DESTINATIONS: CollectorDestinations = {
 
 export type DestinationSettings = Pick<
     PlainSettings,
-    "mode" | "bindAddress" | "teamMetricsProtocol" | "teamMetricsWriteUrl" | "teamMetricsUser" | "teamLogsWriteUrl" | "teamLogsUser"
+    "mode" | "bindAddress" | "teamMetricsProtocol" | "teamMetricsWriteUrl" | "teamMetricsUser" | "teamMetricsWriteUser" | "teamLogsWriteUrl" | "teamLogsUser"
 > & { secrets: Pick<Record<SecretKey, string>, "collectorToken" | "teamMetricsToken" | "teamLogsToken"> };
 
 /** The destinations the settings call for: the local containers, or the team's backends. */
@@ -107,7 +107,7 @@ export function collectorDestinations(settings: DestinationSettings): CollectorD
         metrics: {
             protocol: settings.teamMetricsProtocol,
             url: settings.teamMetricsWriteUrl,
-            auth: backendAuth(settings.teamMetricsUser, settings.secrets.teamMetricsToken),
+            auth: backendAuth(settings.teamMetricsWriteUser || settings.teamMetricsUser, settings.secrets.teamMetricsToken),
         },
         logs: { url: settings.teamLogsWriteUrl, auth: backendAuth(settings.teamLogsUser, settings.secrets.teamLogsToken) },
         receiverAuth,

@@ -107,6 +107,8 @@ export const DEFAULTS = {
     teamMetricsBackend: "mimir" as TeamMetricsBackend,
     /** Team mode: basic-auth user for the metrics backend ("" = bearer token, or no auth without a token). */
     teamMetricsUser: "",
+    /** Team mode: basic-auth user the collector writes metrics with, when it differs ("" = teamMetricsUser; Grafana Cloud OTLP: the stack id). */
+    teamMetricsWriteUser: "",
     /** Team mode: Loki's OTLP endpoint base URL (…/otlp) the collector writes events to. */
     teamLogsWriteUrl: "",
     /** Team mode: Loki base URL that Grafana reads. */
@@ -453,7 +455,7 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
     if (mode === "team" && secrets.teamGrafanaAuth === "") {
         problems.push("teamGrafanaAuth: is required when mode is team: a Grafana service-account token with the Admin role (or user:password) (fix: pulumi config set --secret teamGrafanaAuth glsa_…)");
     }
-    for (const [userKey, tokenKey] of [["teamMetricsUser", "teamMetricsToken"], ["teamLogsUser", "teamLogsToken"]] as const) {
+    for (const [userKey, tokenKey] of [["teamMetricsUser", "teamMetricsToken"], ["teamMetricsWriteUser", "teamMetricsToken"], ["teamLogsUser", "teamLogsToken"]] as const) {
         if (str(userKey) !== "" && secrets[tokenKey] === "") {
             problems.push(`${tokenKey}: is empty but ${userKey} is set; basic auth needs both (fix: pulumi config set --secret ${tokenKey} <password or token>)`);
         }
@@ -515,6 +517,7 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
         teamMetricsProtocol: oneOf("teamMetricsProtocol", METRICS_PROTOCOLS),
         teamMetricsBackend,
         teamMetricsUser: str("teamMetricsUser"),
+        teamMetricsWriteUser: str("teamMetricsWriteUser"),
         teamLogsUser: str("teamLogsUser"),
         allowUnknownSettings: bool("allowUnknownSettings"),
         secrets,

@@ -115,6 +115,26 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
 });
 
 describe("team mode variants", () => {
+    it("Grafana Cloud over OTLP: the collector writes as teamMetricsWriteUser (the stack id), Grafana still reads as teamMetricsUser", async () => {
+        const r = await runProgram(
+            { ...example, teamMetricsProtocol: "otlp", teamMetricsWriteUrl: "https://otlp-gateway-prod-eu-west-2.grafana.net/otlp", teamMetricsWriteUser: "998877", ...SECRETS },
+            Object.keys(SECRETS),
+            "team",
+        );
+        const c = collectorConfig(r);
+        expect(c.extensions["basicauth/metrics"].client_auth.username).toBe("998877");
+        expect(r.one(TYPES.dataSource, "-datasource-claude-code-prometheus").inputs.basicAuthUsername).toBe(example.teamMetricsUser);
+        // Without it, both use teamMetricsUser.
+        expect(collectorConfig(run).extensions["basicauth/metrics"].client_auth.username).toBe(example.teamMetricsUser);
+    });
+
+    it("refuses a write user without the token basic auth needs", async () => {
+        const { teamMetricsToken: _, ...secrets } = SECRETS;
+        await expect(runProgram({ ...example, teamMetricsUser: "", teamMetricsWriteUser: "998877", ...secrets }, Object.keys(secrets), "team")).rejects.toThrow(
+            /teamMetricsToken: is empty but teamMetricsWriteUser is set; basic auth needs both \(fix: pulumi config set --secret teamMetricsToken/,
+        );
+    });
+
     it("sends OTLP with bearer tokens when no users are set, and a configured collector token is used as is", async () => {
         const { teamMetricsUser, teamLogsUser, ...rest } = example;
         expect([teamMetricsUser, teamLogsUser]).not.toContain("");
