@@ -108,7 +108,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
         const dashboards = allDashboards(s.teamLabel);
         const alerts = alertGroups({ ...s, grafanaUrl });
-        const recordingGroups = this.local ? [] : grafanaRecordingGroups();
+        const recordingGroups = this.local ? [] : grafanaRecordingGroups(s.collectorSeriesTtl);
         this.content = new GrafanaContent(
             `${name}-content`,
             {

@@ -114,8 +114,12 @@ export function collectorDestinations(settings: DestinationSettings): CollectorD
     };
 }
 
-/** Self-metrics job name; the same in both modes, so the pipeline alerts work on either. */
-export const COLLECTOR_SELF_JOB = "otel-collector";
+/**
+ * Self-metrics job name; the same in both modes, so the pipeline alerts work on either. Not the
+ * generic "otel-collector": on a team's shared backend another collector's series of that name
+ * would hide this one's absence and mix into its rates.
+ */
+export const COLLECTOR_SELF_JOB = "claude-code-otel-collector";
 
 /** A client authenticator extension for a backend (keyed by its component id), if it needs one. */
 function authExtension(name: string, auth: BackendAuth, tokenEnv: string): Record<string, unknown> {
@@ -205,6 +209,10 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
                                       job_name: COLLECTOR_SELF_JOB,
                                       scrape_interval: settings.scrapeInterval,
                                       static_configs: [{ targets: [`127.0.0.1:${COLLECTOR_PORTS.selfMetrics}`] }],
+                                      // The receiver would otherwise take job and instance from target_info (the collector's
+                                      // own service.name and a new random service.instance.id at every start), so the
+                                      // pushed series would never carry job=COLLECTOR_SELF_JOB (seen on the real 0.158.0).
+                                      metric_relabel_configs: [{ source_labels: ["__name__"], regex: "target_info", action: "drop" }],
                                   },
                               ],
                           },
@@ -256,7 +264,9 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
                 logs: { level: "info" },
                 metrics: {
                     level: "normal",
-                    readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: COLLECTOR_PORTS.selfMetrics } } } }],
+                    // Type and unit suffixes on (otelcol_receiver_accepted_metric_points_total): the names remote write
+                    // gives the same metrics in team mode, so one set of names serves both modes.
+                    readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: COLLECTOR_PORTS.selfMetrics, without_type_suffix: false } } } }],
                 },
             },
             pipelines: {

@@ -3,24 +3,26 @@
  * dashboard and the pipeline alerts.
  *
  * The collector's own metric names are those the pinned collector release exposes with the
- * generated telemetry settings (no `_total` suffix on its counters at 0.158): test/truth.live.test.ts
- * reads every one of them from the real collector.
+ * generated telemetry settings (counters with `_total`, as remote write names them too):
+ * test/truth.live.test.ts reads every one of them from the real collector locally, and
+ * test/team.pushed.test.ts from a backend the real collector pushes to. Each is scoped to the
+ * stack's collector job, so another collector on a shared backend is not counted.
  */
 import { COLLECTOR_SELF_JOB } from "./collector";
 import { CLAUDE_CODE_SCRAPE_JOB } from "./prometheus";
 
-/** A collector self-metric by its exact name. */
-export const otelcol = (name: string, matchers = "") => `otelcol_${name}${matchers ? `{${matchers}}` : ""}`;
+/** A collector self-metric by its exact name, from this stack's collector. */
+export const otelcol = (name: string) => `otelcol_${name}{job="${COLLECTOR_SELF_JOB}"}`;
 
 export const pipelineSignals = {
     collectorUp: `up{job="${COLLECTOR_SELF_JOB}"}`,
     exporterUp: `up{job="${CLAUDE_CODE_SCRAPE_JOB}"}`,
-    acceptedMetricPoints: (range: string) => `sum(rate(${otelcol("receiver_accepted_metric_points")}[${range}]))`,
-    refusedMetricPoints: (range: string) => `sum(rate(${otelcol("receiver_refused_metric_points")}[${range}]))`,
-    acceptedLogRecords: (range: string) => `sum(rate(${otelcol("receiver_accepted_log_records")}[${range}]))`,
-    refusedLogRecords: (range: string) => `sum(rate(${otelcol("receiver_refused_log_records")}[${range}]))`,
-    failedLogExports: (range: string) => `sum(rate(${otelcol("exporter_send_failed_log_records")}[${range}]))`,
-    sentLogRecords: (range: string) => `sum(rate(${otelcol("exporter_sent_log_records")}[${range}]))`,
+    acceptedMetricPoints: (range: string) => `sum(rate(${otelcol("receiver_accepted_metric_points_total")}[${range}]))`,
+    refusedMetricPoints: (range: string) => `sum(rate(${otelcol("receiver_refused_metric_points_total")}[${range}]))`,
+    acceptedLogRecords: (range: string) => `sum(rate(${otelcol("receiver_accepted_log_records_total")}[${range}]))`,
+    refusedLogRecords: (range: string) => `sum(rate(${otelcol("receiver_refused_log_records_total")}[${range}]))`,
+    failedLogExports: (range: string) => `sum(rate(${otelcol("exporter_send_failed_log_records_total")}[${range}]))`,
+    sentLogRecords: (range: string) => `sum(rate(${otelcol("exporter_sent_log_records_total")}[${range}]))`,
     exportQueueSize: `sum(${otelcol("exporter_queue_size")})`,
     prometheusSamplesAppended: (range: string) => `sum(rate(prometheus_tsdb_head_samples_appended_total[${range}]))`,
     prometheusHeadSeries: `sum(prometheus_tsdb_head_series)`,

@@ -75,12 +75,30 @@ export const INCREMENT_QUERY_OFFSET = "30s";
  */
 export const PER_SESSION_LABELS = ["session_id", STREAM_START.label, "instance", "otel_scope_name", "otel_scope_version", "terminal_type"] as const;
 
-/** How far back the previous value of a series is looked for (longer gaps make it new). */
+/** How far back the previous value of a scraped series is looked for (longer gaps make it new). */
 export const PREVIOUS_VALUE_LOOKBACK = "15m";
 
-/** Non-empty while the collector's own metrics went unscraped over the whole previous-value window (see file comment). */
-export function monitoringWasDown(beforeOffset: string = INCREMENT_INTERVAL): string {
-    return `absent_over_time(${pipelineSignals.collectorUp}[${PREVIOUS_VALUE_LOOKBACK}] offset ${beforeOffset})`;
+/**
+ * The look-back for pushed series (team mode). The collector's exporter serves every series at
+ * every scrape for the whole TTL, but remote write and OTLP push a delta session's total only when
+ * it changes, so an idle session leaves a gap as long as its idle time. Its total continues after
+ * any gap shorter than the TTL (same stream_start), so the previous value is looked for over the
+ * TTL, plus the minute delta_to_cumulative's once-a-minute sweep may keep a stream beyond it and one
+ * more for delivery. A longer gap means the stream was forgotten: a new series.
+ */
+export function pushedPreviousValueLookback(seriesTtl: string): string {
+    return `${(parseDuration(seriesTtl)! + 2 * 60e3) / 1000}s`;
+}
+
+/** How an increment expression reads: `delay` stands in for query_offset; `lookback` for the previous value. */
+export interface IncrementReading {
+    delay?: string;
+    lookback?: string;
+}
+
+/** Non-empty while the collector's own metrics went unseen over the whole previous-value window (see file comment). */
+export function monitoringWasDown(beforeOffset: string = INCREMENT_INTERVAL, lookback = PREVIOUS_VALUE_LOOKBACK): string {
+    return `absent_over_time(${pipelineSignals.collectorUp}[${lookback}] offset ${beforeOffset})`;
 }
 
 /**
@@ -88,18 +106,18 @@ export function monitoringWasDown(beforeOffset: string = INCREMENT_INTERVAL): st
  * `delay`, every selector reads that much further back: the same result as a rule group's
  * query_offset, for rule engines that have none (Grafana-managed recording rules).
  */
-export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL, delay?: string): string {
+export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL, { delay, lookback = PREVIOUS_VALUE_LOOKBACK }: IncrementReading = {}): string {
     const series = `${metric}{${CLAUDE_CODE_SELECTOR}}`;
     const back = (d: string | undefined) => (d ? ` offset ${d}` : "");
     const within = `[${interval}]${back(delay)}`;
     const beforeOffset = delay ? `${(parseDuration(interval)! + parseDuration(delay)!) / 1000}s` : interval;
     const now = `last_over_time(${series}${within})`;
-    const before = `last_over_time(${series}[${PREVIOUS_VALUE_LOOKBACK}] offset ${beforeOffset})`;
+    const before = `last_over_time(${series}[${lookback}] offset ${beforeOffset})`;
     const restarted = `(resets(${series}${within}) > 0)`;
     return [
         `((${now} - ${before} >= 0) unless ${restarted})`,
         `(((max_over_time(${series}${within}) - ${before} >= 0) + ${now}) and ${restarted})`,
-        `(${now} unless on () ${monitoringWasDown(beforeOffset)})`,
+        `(${now} unless on () ${monitoringWasDown(beforeOffset, lookback)})`,
     ].join(" or ");
 }
 
@@ -126,11 +144,16 @@ export const RECORDS: readonly RecordSpec[] = [
 ];
 
 /** One recording rule per record: the recorded name and its expression (growth only, see file comment). */
-export function incrementRecords(delay?: string): { record: string; expr: string }[] {
+export function incrementRecords(reading: IncrementReading = {}): { record: string; expr: string }[] {
     return RECORDS.map(({ record, measure, summedAway }) => ({
         record,
-        expr: `sum without (${summedAway.join(", ")}) (${incrementExpr(METRICS[measure], INCREMENT_INTERVAL, delay)}) > 0`,
+        expr: `sum without (${summedAway.join(", ")}) (${incrementExpr(METRICS[measure], INCREMENT_INTERVAL, reading)}) > 0`,
     }));
+}
+
+/** The records as team mode evaluates them: on pushed series, with the delay written into each selector. */
+export function teamIncrementRecords(seriesTtl: string): { record: string; expr: string }[] {
+    return incrementRecords({ delay: INCREMENT_QUERY_OFFSET, lookback: pushedPreviousValueLookback(seriesTtl) });
 }
 
 /** The rules for the stack's own Prometheus. */
@@ -157,16 +180,17 @@ export interface RecordingGroup {
  * Grafana-managed recording rules: Grafana evaluates each expression every minute against the
  * team's Prometheus-compatible data source and writes the result back to it. Grafana's scheduler
  * evaluates on exact interval ticks, so the increments still telescope; the delay stands in for
- * query_offset.
+ * query_offset. The series are pushed, so the previous value is looked for over the series TTL
+ * (pushedPreviousValueLookback).
  */
-export function grafanaRecordingGroups(): RecordingGroup[] {
+export function grafanaRecordingGroups(seriesTtl: string): RecordingGroup[] {
     const uid = DATASOURCE_UIDS.prometheus;
-    const lookback = (parseDuration(PREVIOUS_VALUE_LOOKBACK)! + parseDuration(INCREMENT_INTERVAL)! + parseDuration(INCREMENT_QUERY_OFFSET)!) / 1000;
+    const lookback = (parseDuration(pushedPreviousValueLookback(seriesTtl))! + parseDuration(INCREMENT_INTERVAL)! + parseDuration(INCREMENT_QUERY_OFFSET)!) / 1000;
     return [
         {
             name: "Claude Code increments",
             intervalSeconds: parseDuration(INCREMENT_INTERVAL)! / 1000,
-            rules: incrementRecords(INCREMENT_QUERY_OFFSET).map(({ record, expr }) => ({
+            rules: teamIncrementRecords(seriesTtl).map(({ record, expr }) => ({
                 name: record,
                 // uids are at most 40 characters: the recorded name without its fixed parts.
                 uid: `ccrec-${record.replace(/^claude_code:/, "").replace(/:increase1m$/, "").replace(/:(\w+)_increase1m$/, "-by-$1").replace(/_/g, "-")}`,

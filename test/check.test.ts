@@ -476,7 +476,7 @@ describe("runCheck against a fake stack", () => {
         const s = await fake({ teamMode: true, token: "team-token" });
         expect(s.targets.prometheusUrl).toBeUndefined();
         expect(s.targets.lokiUrl).toBeUndefined();
-        expect(s.targets.ruleGroups.map((g) => g.name)).toContain(grafanaRecordingGroups()[0].name);
+        expect(s.targets.ruleGroups.map((g) => g.name)).toContain(grafanaRecordingGroups(DEFAULTS.collectorSeriesTtl)[0].name);
         const { results, ok } = await check(s);
         expect(results.filter((r) => r.status !== "PASS")).toEqual([]);
         expect(ok).toBe(true);
@@ -687,7 +687,7 @@ describe("the check's data is invisible to every dashboard, recording rule and a
         const sels = promQueries.flatMap((q) => promSelectors(q.expr));
         expect(promQueries.length).toBeGreaterThan(40);
         expect(sels.length).toBeGreaterThan(promQueries.length);
-        expect(sels.some((s) => s.some((m) => m.label === "__name__" && m.value === "otelcol_receiver_accepted_metric_points"))).toBe(true);
+        expect(sels.some((s) => s.some((m) => m.label === "__name__" && m.value === "otelcol_receiver_accepted_metric_points_total"))).toBe(true);
         expect(generated.some((q) => q.source.startsWith("grafana recording rule"))).toBe(true);
         expect(lokiQueries.length).toBeGreaterThan(3);
         for (const q of lokiQueries) expect(logSelectors(q.expr).length, q.source).toBeGreaterThan(0);

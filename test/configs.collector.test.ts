@@ -3,7 +3,7 @@
  */
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { COLLECTOR_ENV, COLLECTOR_PORTS, CollectorDestinations, IDENTITY_ATTRIBUTES, buildCollectorConfig, collectorMemory, privacyStatements } from "../configs/collector";
+import { COLLECTOR_ENV, COLLECTOR_PORTS, COLLECTOR_SELF_JOB, CollectorDestinations, IDENTITY_ATTRIBUTES, buildCollectorConfig, collectorMemory, privacyStatements } from "../configs/collector";
 import { DEFAULTS, PRIVACY_MODES, PrivacyMode, parseDuration } from "../configs/settings";
 import { COLLECTOR_KEYS, leafPaths, undocumented } from "./support/documentedKeys";
 
@@ -84,7 +84,7 @@ describe("collector config", () => {
         expect(c.receivers.otlp.protocols.grpc.endpoint).toBe("0.0.0.0:4317");
         expect(c.receivers.otlp.protocols.http.endpoint).toBe("0.0.0.0:4318");
         expect(c.extensions.health_check.endpoint).toBe("0.0.0.0:13133");
-        expect(c.service.telemetry.metrics.readers[0].pull.exporter.prometheus).toEqual({ host: "0.0.0.0", port: 8888 });
+        expect(c.service.telemetry.metrics.readers[0].pull.exporter.prometheus).toMatchObject({ host: "0.0.0.0", port: 8888 });
     });
 
     it("keeps the memory limiter under the container limit and GOMEMLIMIT under the limiter", () => {
@@ -121,7 +121,7 @@ describe("collector config in team mode", () => {
     it("sends the collector's own telemetry to the same backend under the job the pipeline alerts watch", () => {
         const c = config("hash", 512, "6h", TEAM_DESTINATIONS["remote write, basic auth"]);
         const scrape = c.receivers["prometheus/self"].config.scrape_configs[0];
-        expect(scrape).toEqual({ job_name: "otel-collector", scrape_interval: "10s", static_configs: [{ targets: [`127.0.0.1:${COLLECTOR_PORTS.selfMetrics}`] }] });
+        expect(scrape).toMatchObject({ job_name: COLLECTOR_SELF_JOB, scrape_interval: "10s", static_configs: [{ targets: [`127.0.0.1:${COLLECTOR_PORTS.selfMetrics}`] }] });
         expect(c.service.pipelines["metrics/self"]).toEqual({ receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: ["prometheus_remote_write"] });
         expect(config()).not.toHaveProperty(["receivers", "prometheus/self"]);
     });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { COLLECTOR_PORTS } from "../configs/collector";
+import { COLLECTOR_PORTS, COLLECTOR_SELF_JOB } from "../configs/collector";
 import { CLAUDE_CODE_SCRAPE_JOB, buildPrometheusConfig, buildRuleFiles, prometheusCommand } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
 import { DEFAULTS, loadSettings } from "../configs/settings";
@@ -39,7 +39,7 @@ describe("prometheus.yml", () => {
         const targets = config.scrape_configs.map((j: any) => `${j.job_name}=${j.static_configs[0].targets[0]}`);
         expect(targets).toEqual([
             "claude-code-otel=otel-collector:8889",
-            "otel-collector=otel-collector:8888",
+            `${COLLECTOR_SELF_JOB}=otel-collector:8888`,
             "prometheus=localhost:9090",
             "loki=loki:3100",
             "grafana=grafana:3000",

@@ -7,9 +7,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildRuleFiles } from "../configs/prometheus";
-import { INCREMENT_QUERY_OFFSET, incrementRecords, incrementRuleGroups } from "../configs/rules";
+import { INCREMENT_QUERY_OFFSET, incrementRecords, incrementRuleGroups, teamIncrementRecords } from "../configs/rules";
+import { DEFAULTS } from "../configs/settings";
 import { METRICS, Measure, recordedIncrease, recordedRequestIncrease, recordedSessionIncrease } from "../configs/signals";
 import { promtoolTestRules } from "./support/tools";
+import { COLLECTOR_SELF_JOB } from "../configs/collector";
 
 const STEP_S = 10; // scrape interval of the stories
 const END_MIN = 10;
@@ -102,7 +104,7 @@ const sampled = (minutes: number, f: (minute: number) => number | "_" | "stale")
     Array.from({ length: (minutes * 60) / STEP_S + 1 }, (_, i) => f((i * STEP_S) / 60)).join(" ");
 
 /** Prometheus scraping the collector's own metrics the whole time: monitoring was never down. */
-const collectorUp = (minutes = END_MIN) => ({ series: 'up{job="otel-collector",instance="otel-collector:8888"}', values: `1x${(minutes * 60) / STEP_S}` });
+const collectorUp = (minutes = END_MIN) => ({ series: `up{job="${COLLECTOR_SELF_JOB}",instance="otel-collector:8888"}`, values: `1x${(minutes * 60) / STEP_S}` });
 
 /** The stories as input series of one raw counter, sampled every STEP_S seconds. */
 const storyInput = (metric: string) => ({
@@ -225,7 +227,7 @@ describe("increment recording rules (promtool test rules)", () => {
 
     it("team mode's delayed expressions (Grafana-managed rules have no query_offset) give the same totals", (ctx) => {
         // The expressions Grafana evaluates, run by Prometheus with no query_offset of its own.
-        const delayed = buildRuleFiles([{ name: "delayed", interval: "1m", rules: incrementRecords(INCREMENT_QUERY_OFFSET) }]);
+        const delayed = buildRuleFiles([{ name: "delayed", interval: "1m", rules: teamIncrementRecords(DEFAULTS.collectorSeriesTtl) }]);
         expect(delayed["claude-code.yml"]).not.toContain("query_offset");
         const measures = Object.keys(METRICS) as Measure[];
         const out = promtoolTestRules(
@@ -256,6 +258,33 @@ describe("increment recording rules (promtool test rules)", () => {
         expect(out).toContain("SUCCESS");
     });
 
+    it("team mode's pushed series: a delta session idle for 20 minutes counts once (its total is pushed only when it changes)", (ctx) => {
+        // Remote write and OTLP push a delta session's total only when a new delta arrives, so its
+        // series has a gap as long as the session idles; the collector's own metrics keep arriving.
+        // Spent: 2 before the break, 0.5 after it (its total 2.5, same stream). The team
+        // expressions look the previous value up over the series TTL; the local ones, over 15
+        // minutes, would count the 2 again (locally the exporter serves every series at every
+        // scrape, so there is no such gap).
+        const END = 40;
+        const pushedAt = (m: number) => (Math.abs(m - 1) < 1e-9 ? 2 : Math.abs(m - 25) < 1e-9 ? 2.5 : "_");
+        const cost = recordedIncrease("cost");
+        const series = `claude_code_cost_usage_USD_total${labels({ session: "pushed", user: "pushed", what: "", points: [], spent: 0 })}`;
+        const test = (rules: { record: string; expr: string }[], spent: number) =>
+            promtoolTestRules(
+                buildRuleFiles([{ name: "pushed", interval: "1m", rules }]),
+                [
+                    {
+                        interval: `${STEP_S}s`,
+                        input_series: [collectorUp(END), { series, values: sampled(END, pushedAt) }],
+                        promql_expr_test: [{ expr: `sum by (user_id) (sum_over_time(${cost}[${END}m]))`, eval_time: `${END}m`, exp_samples: [{ labels: '{user_id="pushed"}', value: spent }] }],
+                    },
+                ],
+                ctx.skip,
+            );
+        expect(test(teamIncrementRecords(DEFAULTS.collectorSeriesTtl), 2.5)).toContain("SUCCESS");
+        expect(test(incrementRecords({ delay: INCREMENT_QUERY_OFFSET }), 2 + 2.5)).toContain("SUCCESS");
+    });
+
     it("a machine that slept counts the sessions open at bedtime once, and a crashed collector's restart still counts", (ctx) => {
         // 40 minutes, one sample every 10 s. From minute 5 to 25 the machine sleeps: nothing is
         // scraped at all (no up either). On wake the collector, whose expiry clock did not advance,
@@ -274,7 +303,7 @@ describe("increment recording rules (promtool test rules)", () => {
                 {
                     interval: `${STEP_S}s`,
                     input_series: [
-                        { series: 'up{job="otel-collector",instance="otel-collector:8888"}', values: up },
+                        { series: `up{job="${COLLECTOR_SELF_JOB}",instance="otel-collector:8888"}`, values: up },
                         { series: `claude_code_cost_usage_USD_total${s("bedtime")}`, values: bedtime },
                         { series: `claude_code_cost_usage_USD_total${s("crashed")}`, values: crashed },
                     ],
@@ -318,7 +347,7 @@ describe("increment recording rules (promtool test rules)", () => {
                 {
                     interval: `${STEP_S}s`,
                     input_series: [
-                        { series: 'up{job="otel-collector",instance="otel-collector:8888"}', values: up },
+                        { series: `up{job="${COLLECTOR_SELF_JOB}",instance="otel-collector:8888"}`, values: up },
                         { series: series("delta", "1000"), values: deltaBefore },
                         { series: series("delta", "2000"), values: deltaAfter },
                         { series: series("cumulative", "1000"), values: cumulative },

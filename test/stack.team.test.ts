@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { DEFAULTS } from "../configs/settings";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
-import { incrementRecords, INCREMENT_QUERY_OFFSET } from "../configs/rules";
+import { INCREMENT_QUERY_OFFSET, teamIncrementRecords } from "../configs/rules";
 import { ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
 
 const SECRETS = { teamGrafanaAuth: "glsa_team_token", teamMetricsToken: "glc_metrics_token", teamLogsToken: "glc_logs_token" };
@@ -78,7 +78,7 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
 
     it("delivers the recording rules as Grafana-managed recording rules that write back to the team's Prometheus", () => {
         const group = run.ofType(TYPES.ruleGroup).find((g) => g.inputs.name === "Claude Code increments")!.inputs;
-        const expected = incrementRecords(INCREMENT_QUERY_OFFSET);
+        const expected = teamIncrementRecords(DEFAULTS.collectorSeriesTtl);
         expect(group.intervalSeconds).toBe(60);
         expect(group.rules.map((r: any) => r.record.metric)).toEqual(expected.map((r) => r.record));
         for (const [i, rule] of group.rules.entries()) {

@@ -17,6 +17,8 @@ import { sendGrpc, sendHttp } from "./support/otlpSend";
 import { runProgram } from "./support/pulumiMocks";
 import { scenarioNames } from "./truth/otlp";
 import { generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
+import { COLLECTOR_SELF_JOB } from "../configs/collector";
+import { pipelineSignals } from "../configs/pipeline";
 
 const TOLERANCE = 1e-9;
 
@@ -94,10 +96,10 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
     });
 
     it("Prometheus scraped the exporter and the collector's own metrics", async () => {
-        const up = await prometheus.query(`up{job=~"${CLAUDE_CODE_SCRAPE_JOB}|otel-collector"}`);
+        const up = await prometheus.query(`up{job=~"${CLAUDE_CODE_SCRAPE_JOB}|${COLLECTOR_SELF_JOB}"}`);
         expect(up.map((r) => [r.metric.job, r.value]).sort()).toEqual([
             [CLAUDE_CODE_SCRAPE_JOB, 1],
-            ["otel-collector", 1],
+            [COLLECTOR_SELF_JOB, 1],
         ]);
     });
 
@@ -119,7 +121,7 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
             // Also left out: the collector's failure counters, which it creates at the first
             // failure, and the 7-day baselines, whose hourly subquery steps precede this data.
             const readsLiveSeries =
-                /claude_code|otelcol_|up\{job="(otel-collector|claude-code-otel)"\}/.test(expr) && !/loki_|grafana_|otelcol_exporter_send_failed_|\[7d:1h\]/.test(expr);
+                (/claude_code|otelcol_/.test(expr) || expr.includes(pipelineSignals.collectorUp)) && !/loki_|grafana_|otelcol_exporter_send_failed_|\[7d:1h\]/.test(expr);
             if (readsLiveSeries && !g.source.startsWith("grafana recording rule")) expect(rows.length, expr).toBeGreaterThan(0);
         });
     });

@@ -8,7 +8,7 @@
  *  - collector core: extension/… healthcheck README; receiver/otlpreceiver/config.md;
  *    processor/memorylimiterprocessor/README.md; exporter/exporterhelper/README.md
  *    (retry_on_failure, sending_queue incl. batch); exporter/otlphttpexporter/README.md;
- *    service telemetry docs (readers.pull.exporter.prometheus).
+ *    service telemetry docs (readers.pull.exporter.prometheus, incl. without_type_suffix).
  *  - contrib: processor/transformprocessor/README.md; processor/deltatocumulativeprocessor/README.md;
  *    exporter/prometheusexporter/README.md; exporter/prometheusremotewriteexporter/README.md
  *    (endpoint, auth, retry_on_failure, remote_write_queue.{enabled,queue_size},
@@ -30,6 +30,9 @@ export const COLLECTOR_KEYS = [
     "receivers.prometheus/*.config.scrape_configs.*.job_name",
     "receivers.prometheus/*.config.scrape_configs.*.scrape_interval",
     "receivers.prometheus/*.config.scrape_configs.*.static_configs.*.targets.*",
+    "receivers.prometheus/*.config.scrape_configs.*.metric_relabel_configs.*.source_labels.*",
+    "receivers.prometheus/*.config.scrape_configs.*.metric_relabel_configs.*.regex",
+    "receivers.prometheus/*.config.scrape_configs.*.metric_relabel_configs.*.action",
     "processors.memory_limiter.check_interval",
     "processors.memory_limiter.limit_mib",
     "processors.memory_limiter.spike_limit_mib",
@@ -67,6 +70,7 @@ export const COLLECTOR_KEYS = [
     "service.telemetry.metrics.level",
     "service.telemetry.metrics.readers.*.pull.exporter.prometheus.host",
     "service.telemetry.metrics.readers.*.pull.exporter.prometheus.port",
+    "service.telemetry.metrics.readers.*.pull.exporter.prometheus.without_type_suffix",
     "service.pipelines.*.receivers.*",
     "service.pipelines.*.processors.*",
     "service.pipelines.*.exporters.*",

@@ -11,6 +11,7 @@
 import { CollectorModel } from "./collectorModel";
 import { MetricPoint, Scalar } from "./otlp";
 import { Series } from "./remoteWrite";
+import { COLLECTOR_SELF_JOB } from "../../configs/collector";
 
 /** Deterministic PRNG (mulberry32), so every run builds the same world. */
 export function rng(seed: number): () => number {
@@ -205,7 +206,7 @@ export function truthTokens(world: World, fromMs: number, toMs: number, type: ke
 }
 
 /** The series Prometheus writes for each scrape of the collector's own metrics. */
-const COLLECTOR_UP_LABELS = { __name__: "up", job: "otel-collector", instance: "otel-collector:8888" };
+const COLLECTOR_UP_LABELS = { __name__: "up", job: COLLECTOR_SELF_JOB, instance: "otel-collector:8888" };
 
 /** Client retries of the OTLP exporter (otlp-exporter-base: 5 attempts, backoff from 1 s up to 5 s). */
 const RETRY_WINDOW_MS = 8000;
