@@ -56,6 +56,15 @@ export function privacyStatements(mode: PrivacyMode, attributes: string): string
  */
 export const STREAM_START = { attribute: "stream.start", label: "stream_start" } as const;
 
+/**
+ * Team mode's backends store a pushed point at its own timestamp, and the rules read each minute
+ * once, 30 s after it ends: a point stamped by a laptop whose clock is behind lands in a minute
+ * already read and is never counted (a clock 2 minutes slow counted nothing). The collector
+ * stamps each point with its own clock as it passes, after delta_to_cumulative has used the
+ * client's times for ordering. Scraped locally, points take the scrape's time anyway.
+ */
+export const ARRIVAL_TIME_PROCESSOR = "transform/arrival_time";
+
 /** Memory figures derived from the container limit: limiter below the limit, Go GC below the limiter. */
 export function collectorMemory(containerMb: number): { limitMib: number; spikeLimitMib: number; goMemLimitMib: number } {
     const limitMib = Math.floor(containerMb * 0.8);
@@ -248,6 +257,8 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
                 error_mode: "ignore",
                 metric_statements: [{ context: "datapoint", statements: [`set(datapoint.attributes["${STREAM_START.attribute}"], datapoint.start_time_unix_nano) where datapoint.start_time_unix_nano > 0`] }],
             },
+            // Pushing: points are stamped with the collector's clock when they pass (see ARRIVAL_TIME_PROCESSOR).
+            ...(selfScrape ? { [ARRIVAL_TIME_PROCESSOR]: { error_mode: "ignore", metric_statements: [{ context: "datapoint", statements: ["set(datapoint.time, Now())"] }] } } : {}),
         },
         exporters: {
             ...metricsExporter,
@@ -272,7 +283,7 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
             pipelines: {
                 metrics: {
                     receivers: ["otlp"],
-                    processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "delta_to_cumulative", "transform/stream_start"],
+                    processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "delta_to_cumulative", "transform/stream_start", ...(selfScrape ? [ARRIVAL_TIME_PROCESSOR] : [])],
                     exporters: [metricsExporterId],
                 },
                 ...(selfScrape ? { "metrics/self": { receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: [metricsExporterId] } } : {}),

@@ -3,7 +3,7 @@
  */
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { COLLECTOR_ENV, COLLECTOR_PORTS, COLLECTOR_SELF_JOB, CollectorDestinations, IDENTITY_ATTRIBUTES, buildCollectorConfig, collectorMemory, privacyStatements } from "../configs/collector";
+import { ARRIVAL_TIME_PROCESSOR, COLLECTOR_ENV, COLLECTOR_PORTS, COLLECTOR_SELF_JOB, CollectorDestinations, IDENTITY_ATTRIBUTES, buildCollectorConfig, collectorMemory, privacyStatements } from "../configs/collector";
 import { DEFAULTS, PRIVACY_MODES, PrivacyMode, parseDuration } from "../configs/settings";
 import { COLLECTOR_KEYS, leafPaths, undocumented } from "./support/documentedKeys";
 
@@ -112,7 +112,8 @@ describe("collector config in team mode", () => {
             expect(c.exporters).not.toHaveProperty("prometheus");
             const exporter = d.metrics.protocol === "remote_write" ? "prometheus_remote_write" : "otlp_http/metrics";
             expect(c.service.pipelines.metrics.exporters).toEqual([exporter]);
-            expect(c.service.pipelines.metrics.processors.slice(-2)).toEqual(["delta_to_cumulative", "transform/stream_start"]);
+            // Pushed points get the collector's clock, after delta_to_cumulative ordered them by the client's.
+            expect(c.service.pipelines.metrics.processors.slice(-3)).toEqual(["delta_to_cumulative", "transform/stream_start", ARRIVAL_TIME_PROCESSOR]);
             expect(c.exporters[exporter].endpoint).toBe(d.metrics.protocol === "scrape" ? undefined : d.metrics.url);
             expect(c.exporters["otlp_http/loki"].endpoint).toBe(d.logs.url);
         }

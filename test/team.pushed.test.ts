@@ -1,59 +1,75 @@
 /**
  * Team mode's series as they arrive at the backend: the real collector with the program's team
  * config (remote write) pushes into the real Prometheus 3.15.0's remote-write receiver, standing in
- * for the team's Mimir. A delta session's total is pushed only when a new delta arrives, while the
- * collector's own metrics arrive every scrape interval: the gap the team rules' previous-value
- * look-back must span (configs/rules.ts pushedPreviousValueLookback).
+ * for the team's Mimir, which evaluates the team's recording expressions every minute as Grafana
+ * would (configs/rules.ts teamIncrementRecords; Grafana itself cannot run here).
+ *  - A delta session's total is pushed only when a new delta arrives, while the collector's own
+ *    metrics arrive every scrape interval: the gap the team look-back must span
+ *    (pushedPreviousValueLookback).
+ *  - A client whose clock is 3 minutes slow: its points would land in minutes the rules had read
+ *    already; the collector stamps them with its own clock (ARRIVAL_TIME_PROCESSOR).
+ * The recorded totals equal what the sessions spent.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULTS, parseDuration } from "../configs/settings";
-import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
-import { LogsSink, asProcess, captures, exportedCost, liveTools } from "./support/liveStack";
-import { sendGrpc } from "./support/otlpSend";
-import { runProgram, stackFileConfig, unwrapSecrets, TYPES } from "./support/pulumiMocks";
-import { findTool } from "./support/tools";
-import { parseMetricsRequest } from "./truth/otlp";
-import { PrometheusServer } from "./truth/prometheusServer";
 import { pipelineSignals } from "../configs/pipeline";
+import { INCREMENT_QUERY_OFFSET, monitoringWasDown, pushedPreviousValueLookback, teamIncrementRecords } from "../configs/rules";
+import { DEFAULTS, parseDuration } from "../configs/settings";
+import { INCREMENT_INTERVAL, signals } from "../configs/signals";
+import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
+import { LivePrometheus, LogsSink, asProcess, captures, exportedCost, liveTools } from "./support/liveStack";
+import { sendGrpc } from "./support/otlpSend";
+import { TYPES, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
+import { parseMetricsRequest } from "./truth/otlp";
 
 const SECRETS = { teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs", collectorToken: "team-test-token-0123456789" };
 const GAP_MS = 45000;
+const CLOCK_BEHIND_MS = 180000;
+const TTL = DEFAULTS.collectorSeriesTtl;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const lastTimeMs = (c: { body: unknown }) => Math.max(...parseMetricsRequest(c.body).map((p) => p.timeMs));
 
-const { collectorBin, missing } = liveTools("team mode's pushed series");
+const { collectorBin, prometheusBin, missing } = liveTools("team mode's pushed series");
 
-describe.skipIf(missing)("team mode: what remote write delivers to the backend", () => {
+describe.skipIf(missing)("team mode: what remote write delivers to the backend, and what the team rules count", () => {
     let collector: CollectorProcess;
-    let prometheus: PrometheusServer;
+    let backend: LivePrometheus;
     let sink: LogsSink;
+    let sentAt = 0;
     const counts: Record<string, number> = {};
+    const delta = captures("s03-long-session-delta");
+    const withCost = delta.filter((c) => exportedCost([c]) > 0);
+    let pushed: { signal: "metrics" | "logs"; body: any }[] = [];
+    let slowClock: { signal: "metrics" | "logs"; body: any }[] = [];
 
     beforeAll(async () => {
-        prometheus = new PrometheusServer(findTool("prometheus")!, "");
-        await prometheus.start();
+        backend = LivePrometheus.asTeamBackend(prometheusBin, [{ name: "team increments", interval: INCREMENT_INTERVAL, rules: teamIncrementRecords(TTL) }]);
+        await backend.start();
         sink = new LogsSink();
         await sink.start();
         const run = await runProgram({ ...stackFileConfig("Pulumi.team.example.yaml"), ...SECRETS }, Object.keys(SECRETS), "team");
         const container = run.one(TYPES.container, "-collector-container").inputs;
         const env = Object.fromEntries((unwrapSecrets(container.envs) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-        const { yaml, ports } = await forTestHost(collectorConfigOf(run), { logsUrl: sink.url, metricsUrl: `${prometheus.url}/api/v1/write` });
+        const { yaml, ports } = await forTestHost(collectorConfigOf(run), { logsUrl: sink.url, metricsUrl: backend.writeUrl });
         collector = new CollectorProcess(collectorBin, yaml, ports, env);
         await collector.start();
+        const send = (c: { signal: "metrics" | "logs"; body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, c.signal, c.body, { authorization: `Bearer ${SECRETS.collectorToken}` });
+        // As on a running stack: the rules count a new series once the collector's own metrics have been seen.
+        await backend.waitUntilEmpty(monitoringWasDown(`${(parseDuration(INCREMENT_INTERVAL)! + parseDuration(INCREMENT_QUERY_OFFSET)!) / 1000}s`, pushedPreviousValueLookback(TTL)), 180000);
 
-        // Two exports of a delta session, moved to now (remote write keeps the points' timestamps), GAP_MS apart.
-        const withCost = captures("s03-long-session-delta").filter((c) => exportedCost([c]) > 0);
-        const firstMs = Math.max(...parseMetricsRequest(withCost[0].body).map((p) => p.timeMs));
-        const [first] = asProcess(withCost.slice(0, 1), "pushed-session", Date.now() - firstMs - 1000);
-        const [second] = asProcess(withCost.slice(1, 2), "pushed-session", Date.now() - firstMs - 1000 + GAP_MS - (Math.max(...parseMetricsRequest(withCost[1].body).map((p) => p.timeMs)) - firstMs));
-        const send = (c: { body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, "metrics", c.body, { authorization: `Bearer ${SECRETS.collectorToken}` });
-        await send(first);
-        // One of its events too, so the collector's log counters exist.
-        const [event] = asProcess(captures("s03-long-session-delta").filter((c) => c.signal === "logs").slice(0, 1), "pushed-session", 0);
-        await sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, "logs", event.body, { authorization: `Bearer ${SECRETS.collectorToken}` });
+        // Two exports of a delta session, moved to now (remote write keeps the points' times), GAP_MS apart.
+        const now = Date.now();
+        pushed = [
+            ...asProcess(withCost.slice(0, 1), "pushed-session", now - lastTimeMs(withCost[0])),
+            ...asProcess(withCost.slice(1, 2), "pushed-session", now + GAP_MS - lastTimeMs(withCost[1])),
+        ];
+        // The whole session from a client whose clock is 3 minutes behind.
+        slowClock = asProcess(delta, "slow-clock-session", now - CLOCK_BEHIND_MS - lastTimeMs(delta.at(-1)!));
+        await send(pushed[0]);
+        for (const c of slowClock) await send(c);
         await sleep(GAP_MS);
-        await send(second);
-        // Delivered within the exporter's queue flush; then read what the backend holds for the span.
-        const span = `${Math.ceil(GAP_MS / 1000) + 30}s`;
+        await send(pushed[1]);
+        sentAt = Date.now();
+        const span = `${Math.ceil(GAP_MS / 1000) + 20}s`;
         const deadline = Date.now() + 30000;
         do {
             await sleep(2000);
@@ -61,18 +77,23 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend",
                 cost: `count_over_time(claude_code_cost_usage_USD_total{session_id="pushed-session"}[${span}])`,
                 collectorUp: `count_over_time(${pipelineSignals.collectorUp}[${span}])`,
             })) {
-                counts[name] = (await prometheus.query(expr, Date.now())).reduce((n, r) => n + r.value, 0);
+                counts[name] = (await backend.query(expr)).reduce((n, r) => n + r.value, 0);
             }
         } while (counts.cost < 2 && Date.now() < deadline);
-    }, 180000);
+        await backend.waitForEvaluationAfter(sentAt + parseDuration(INCREMENT_QUERY_OFFSET)! + 2000, 180000);
+    }, 480000);
 
     afterAll(async () => {
         await collector?.stop();
         collector?.cleanup();
-        await prometheus?.stop();
-        prometheus?.cleanup();
+        await backend?.stop();
         await sink?.stop();
     });
+
+    const sessionCost = async (session: string) => {
+        const range = `${Math.ceil((Date.now() - sentAt) / 1000) + 900}s`;
+        return (await backend.query(signals.sessionCost(range, `session_id="${session}"`))).reduce((sum, r) => sum + r.value, 0);
+    };
 
     it("the session's cost series has one sample per export, nothing in the 45 s between", () => {
         expect(counts.cost).toBe(2);
@@ -82,13 +103,22 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend",
         expect(counts.collectorUp).toBeGreaterThanOrEqual(Math.floor(GAP_MS / parseDuration(DEFAULTS.scrapeInterval)!));
     });
 
+    it("the team rules count the sparse session exactly", async () => {
+        expect(Math.abs((await sessionCost("pushed-session")) - exportedCost(pushed))).toBeLessThan(1e-9);
+    });
+
+    it("a client clock 3 minutes slow: every call still counts (stamped with the collector's clock)", async () => {
+        expect(exportedCost(slowClock)).toBeGreaterThan(0);
+        expect(Math.abs((await sessionCost("slow-clock-session")) - exportedCost(slowClock))).toBeLessThan(1e-9);
+    });
+
     it("every collector query of the pipeline dashboard and alerts finds its series in the backend", async () => {
         // Not the failure counters: the collector creates them at the first failure.
         const collectorQueries = Object.entries(pipelineSignals).filter(([, q]) => /otelcol_(?!exporter_send_failed_)/.test(String(typeof q === "function" ? q("5m") : q)));
         expect(collectorQueries.length).toBeGreaterThan(5);
         for (const [name, q] of collectorQueries) {
             const expr = typeof q === "function" ? q("5m") : q;
-            expect((await prometheus.query(expr, Date.now())).length, `${name}: ${expr}`).toBeGreaterThan(0);
+            expect((await backend.query(expr)).length, `${name}: ${expr}`).toBeGreaterThan(0);
         }
     });
 });

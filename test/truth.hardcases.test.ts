@@ -43,7 +43,7 @@ describe.skipIf(missing)("live: a session idle past the series TTL, and two proc
         const { yaml, ports } = await forTestHost(withSeriesTtl(collectorConfigOf(program), `${TTL_MS / 1000}s`), { logsUrl: sink.url });
         collector = new CollectorProcess(collectorBin, yaml, ports);
         await collector.start();
-        prometheus = new LivePrometheus(prometheusBin, program, ports);
+        prometheus = LivePrometheus.forProgram(prometheusBin, program, ports);
         await prometheus.start();
         await prometheus.waitUntilEmpty(monitoringWasDown(), 180000);
         const grpc = (c: { body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, "metrics", c.body);

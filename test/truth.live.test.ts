@@ -40,7 +40,7 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
         const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
         collector = new CollectorProcess(collectorBin, yaml, ports);
         await collector.start();
-        prometheus = new LivePrometheus(prometheusBin, program, ports);
+        prometheus = LivePrometheus.forProgram(prometheusBin, program, ports);
         await prometheus.start();
         // As on a running stack: the increment rules count a series' first value only once
         // Prometheus has scraped the collector's own metrics for a while (configs/rules.ts,

@@ -41,7 +41,7 @@ describe.skipIf(missing)("live: the collector killed and restarted inside a delt
             return c;
         };
         const first = await start();
-        prometheus = new LivePrometheus(prometheusBin, program, ports);
+        prometheus = LivePrometheus.forProgram(prometheusBin, program, ports);
         await prometheus.start();
         await prometheus.waitUntilEmpty(monitoringWasDown(), 180000);
         // gRPC for the delta client (the stack's default), HTTP for the cumulative one.

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse, stringify } from "yaml";
 import { COLLECTOR_PORTS } from "../../configs/collector";
-import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR } from "../../configs/prometheus";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR, RuleGroup, buildRuleFiles } from "../../configs/prometheus";
 import { FIXTURES_DIR, groundTruth, loadScenario, parseMetricsRequest } from "../truth/otlp";
 import { MISSING_COLLECTOR, findCollector } from "./collector";
 import { Signal } from "./otlpSend";
@@ -126,17 +126,28 @@ export class LogsSink {
     }
 }
 
-/** The real Prometheus with the program's prometheus.yml and rule files, the collector targets on loopback. */
+/**
+ * The real Prometheus, live: the stack's own (the program's prometheus.yml and rule files, the
+ * collector targets on loopback), or a team backend (remote-write receiver, given rules).
+ */
 export class LivePrometheus {
     readonly dir = mkdtempSync(join(tmpdir(), "prom-live-"));
     private proc?: ChildProcess;
     private log = "";
     port = 0;
-    constructor(
+    private constructor(
         private readonly bin: string,
-        program: ProgramRun,
-        collectorPorts: { exporter: number; selfMetrics: number },
+        config: unknown,
+        ruleFiles: Record<string, string>,
+        private readonly flags: string[] = [],
     ) {
+        mkdirSync(join(this.dir, "rules"));
+        writeFileSync(join(this.dir, "prometheus.yml"), stringify(config));
+        for (const [file, content] of Object.entries(ruleFiles)) writeFileSync(join(this.dir, "rules", file), content);
+    }
+
+    /** The local stack's Prometheus as the program declares it. */
+    static forProgram(bin: string, program: ProgramRun, collectorPorts: { exporter: number; selfMetrics: number }): LivePrometheus {
         const container = program.one(TYPES.container, "-prometheus-container").inputs;
         const uploads: { file: string; content: string }[] = container.uploads;
         const config = parse(uploads.find((u) => u.file === PROMETHEUS_CONFIG_PATH)!.content);
@@ -144,18 +155,25 @@ export class LivePrometheus {
         for (const job of config.scrape_configs) {
             job.static_configs[0].targets = job.static_configs[0].targets.map((t: string) => (hostPort[t] ? `127.0.0.1:${hostPort[t]}` : t));
         }
-        mkdirSync(join(this.dir, "rules"));
-        writeFileSync(join(this.dir, "prometheus.yml"), stringify(config));
-        for (const u of uploads.filter((u) => u.file.startsWith(`${PROMETHEUS_RULES_DIR}/`))) {
-            writeFileSync(join(this.dir, "rules", u.file.slice(PROMETHEUS_RULES_DIR.length + 1)), u.content);
-        }
+        const rules = Object.fromEntries(uploads.filter((u) => u.file.startsWith(`${PROMETHEUS_RULES_DIR}/`)).map((u) => [u.file.slice(PROMETHEUS_RULES_DIR.length + 1), u.content]));
+        return new LivePrometheus(bin, config, rules);
+    }
+
+    /** A stand-in for a team's Mimir: receives remote write and evaluates `groups` every minute, as Grafana would. */
+    static asTeamBackend(bin: string, groups: RuleGroup[]): LivePrometheus {
+        return new LivePrometheus(bin, { global: { evaluation_interval: "1m" }, rule_files: ["rules/*.yml"] }, buildRuleFiles(groups), ["--web.enable-remote-write-receiver"]);
+    }
+
+    /** Remote-write URL of the receiver (asTeamBackend). */
+    get writeUrl(): string {
+        return `${this.url}/api/v1/write`;
     }
     get url(): string {
         return `http://127.0.0.1:${this.port}`;
     }
     async start(): Promise<void> {
         this.port = await freePort();
-        this.proc = spawn(this.bin, [`--config.file=${join(this.dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(this.dir, "data")}`, `--web.listen-address=127.0.0.1:${this.port}`], {
+        this.proc = spawn(this.bin, [`--config.file=${join(this.dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(this.dir, "data")}`, `--web.listen-address=127.0.0.1:${this.port}`, ...this.flags], {
             stdio: ["ignore", "pipe", "pipe"],
         });
         this.proc.stdout?.on("data", (d) => (this.log += d));
