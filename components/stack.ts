@@ -106,7 +106,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
             ? this.local.grafana.provider
             : new grafana.Provider(`${name}-team-grafana`, { url: grafanaUrl, auth: grafanaAuth, retries: 6 }, { parent: this });
 
-        const dashboards = allDashboards(s.teamLabel);
+        const dashboards = allDashboards(s.teamLabel, s.mode);
         const alerts = alertGroups({ ...s, grafanaUrl });
         const recordingGroups = this.local ? [] : grafanaRecordingGroups(s.collectorSeriesTtl);
         this.content = new GrafanaContent(

@@ -24,6 +24,9 @@ export const pipelineSignals = {
     failedLogExports: (range: string) => `sum(rate(${otelcol("exporter_send_failed_log_records_total")}[${range}]))`,
     sentLogRecords: (range: string) => `sum(rate(${otelcol("exporter_sent_log_records_total")}[${range}]))`,
     exportQueueSize: `sum(${otelcol("exporter_queue_size")})`,
+    /** Team mode: metric points pushed to the team's metrics store, and those that failed (created at the first failure). */
+    sentMetricPoints: (range: string) => `sum(rate(${otelcol("exporter_sent_metric_points_total")}[${range}]))`,
+    failedMetricExports: (range: string) => `sum(rate(${otelcol("exporter_send_failed_metric_points_total")}[${range}]))`,
     prometheusSamplesAppended: (range: string) => `sum(rate(prometheus_tsdb_head_samples_appended_total[${range}]))`,
     prometheusHeadSeries: `sum(prometheus_tsdb_head_series)`,
     ruleEvaluationFailures: (range: string) => `sum(increase(prometheus_rule_evaluation_failures_total[${range}]))`,

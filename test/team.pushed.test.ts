@@ -11,6 +11,7 @@
  * The recorded totals equal what the sessions spent.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pipelineDashboard } from "../configs/dashboards/pipeline";
 import { pipelineSignals } from "../configs/pipeline";
 import { INCREMENT_QUERY_OFFSET, monitoringWasDown, pushedPreviousValueLookback, teamIncrementRecords } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
@@ -110,6 +111,19 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend, 
     it("a client clock 3 minutes slow: every call still counts (stamped with the collector's clock)", async () => {
         expect(exportedCost(slowClock)).toBeGreaterThan(0);
         expect(Math.abs((await sessionCost("slow-clock-session")) - exportedCost(slowClock))).toBeLessThan(1e-9);
+    });
+
+    it("every panel of team mode's pipeline dashboard shows data from the backend (no panel about engines the stack does not run)", async () => {
+        const panels = pipelineDashboard("team").panels.filter((panel) => panel.type !== "row");
+        expect(panels.map((panel) => panel.title)).not.toEqual(expect.arrayContaining(["Prometheus ingestion"]));
+        for (const panel of panels) {
+            for (const target of panel.targets ?? []) {
+                // Failure counters exist only after a failure; the failure stat reads 0 through its `or vector(0)`.
+                if (/send_failed_/.test(target.expr) && !/or vector\(0\)/.test(target.expr)) continue;
+                const expr = target.expr.replaceAll("$__rate_interval", "1m").replaceAll("$__range", "5m");
+                expect((await backend.query(expr)).length, `${panel.title}: ${expr}`).toBeGreaterThan(0);
+            }
+        }
     });
 
     it("every collector query of the pipeline dashboard and alerts finds its series in the backend", async () => {

@@ -2,6 +2,7 @@
  * Every dashboard the stack provisions, in the Claude Code folder.
  */
 import { eventsDashboard } from "./events";
+import type { StackMode } from "../settings";
 import { Dashboard } from "./model";
 import { overviewDashboard } from "./overview";
 import { pipelineDashboard } from "./pipeline";
@@ -14,6 +15,6 @@ export { OVERVIEW_UID } from "./overview";
 
 export const FOLDER = { uid: "claude-code", title: "Claude Code" } as const;
 
-export function allDashboards(teamLabel: string): Dashboard[] {
-    return [overviewDashboard(teamLabel), productivityDashboard(teamLabel), sessionsDashboard(teamLabel), eventsDashboard(teamLabel), pipelineDashboard()];
+export function allDashboards(teamLabel: string, mode: StackMode = "local"): Dashboard[] {
+    return [overviewDashboard(teamLabel), productivityDashboard(teamLabel), sessionsDashboard(teamLabel), eventsDashboard(teamLabel), pipelineDashboard(mode)];
 }
