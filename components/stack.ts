@@ -5,11 +5,11 @@ import { alertGroups } from "../configs/alerts";
 import { CheckTargets, checkTargets } from "../configs/checkTargets";
 import { claudeCodeEnv, claudeCodeSettingsJson, claudeCodeShellExports, otlpEndpoints } from "../configs/client";
 import { collectorDestinations } from "../configs/collector";
-import { allDashboards } from "../configs/dashboards";
+import { DATASOURCE_UIDS, allDashboards } from "../configs/dashboards";
 import { dataSources } from "../configs/datasources";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../configs/rules";
 import { grafanaRequirement } from "../configs/recordingWriter";
-import { StackSettings, backendAuth, collectorHostForClients, hostForClients } from "../configs/settings";
+import { StackSettings, collectorHostForClients, hostForClients } from "../configs/settings";
 import { Collector } from "./collector";
 import { STACK_LABEL } from "./docker";
 import { Grafana } from "./grafana";
@@ -109,6 +109,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const dashboards = allDashboards(s.teamLabel, s.mode);
         const alerts = alertGroups({ ...s, grafanaUrl });
         const recordingGroups = this.local ? [] : grafanaRecordingGroups(s.collectorSeriesTtl);
+        const sources = dataSources(s);
+        // The recorded series are written back with the metrics data source's auth.
+        const recordingAuth = sources.find((d) => d.uid === DATASOURCE_UIDS.prometheus)!.auth;
         this.content = new GrafanaContent(
             `${name}-content`,
             {
@@ -116,7 +119,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 // Only when the volume itself is deleted on destroy; a kept database must not keep the objects,
                 // or the next `up` finds them there and Grafana answers 409.
                 ...(this.local && !s.keepDataOnDestroy ? { storedIn: this.local.grafana.volume } : {}),
-                dataSources: dataSources(s),
+                dataSources: sources,
                 dataSourceTokens: { teamMetricsToken: secret(s.secrets.teamMetricsToken), teamLogsToken: secret(s.secrets.teamLogsToken) },
                 dashboards,
                 alertGroups: alerts,
@@ -161,7 +164,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                         grafanaAuth: auth,
                         dashboards,
                         ruleGroups: [...recordingGroups, ...alerts],
-                        ...(this.local ? {} : { grafanaMinimumVersion: grafanaRequirement(backendAuth(s.teamMetricsUser, s.secrets.teamMetricsToken)) }),
+                        ...(this.local ? {} : { grafanaMinimumVersion: grafanaRequirement(recordingAuth) }),
                     }),
                 ),
             ),

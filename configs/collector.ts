@@ -54,7 +54,7 @@ export function privacyStatements(mode: PrivacyMode, attributes: string): string
  * `claude --resume` in two terminals) are two series instead of one whose value jumps between them.
  * Only the increment rules read raw series, and they sum this label away (configs/rules.ts).
  */
-export const STREAM_START = { attribute: "stream.start", label: "stream_start" } as const;
+export const STREAM_START = { processor: "transform/stream_start", attribute: "stream.start", label: "stream_start" } as const;
 
 /**
  * Team mode's backends store a pushed point at its own timestamp, and the rules read each minute
@@ -253,7 +253,7 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
             delta_to_cumulative: { max_stale: ttl },
             // After delta_to_cumulative: each cumulative stream becomes its own series, so a total rebuilt
             // from zero is never read as the continuation of an older one (see STREAM_START).
-            "transform/stream_start": {
+            [STREAM_START.processor]: {
                 error_mode: "ignore",
                 metric_statements: [{ context: "datapoint", statements: [`set(datapoint.attributes["${STREAM_START.attribute}"], datapoint.start_time_unix_nano) where datapoint.start_time_unix_nano > 0`] }],
             },
@@ -283,7 +283,7 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
             pipelines: {
                 metrics: {
                     receivers: ["otlp"],
-                    processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "delta_to_cumulative", "transform/stream_start", ...(selfScrape ? [ARRIVAL_TIME_PROCESSOR] : [])],
+                    processors: ["memory_limiter", ...(privacy ? ["transform/privacy"] : []), "delta_to_cumulative", STREAM_START.processor, ...(selfScrape ? [ARRIVAL_TIME_PROCESSOR] : [])],
                     exporters: [metricsExporterId],
                 },
                 ...(selfScrape ? { "metrics/self": { receivers: ["prometheus/self"], processors: ["memory_limiter"], exporters: [metricsExporterId] } } : {}),

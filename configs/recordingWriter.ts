@@ -26,9 +26,10 @@ const goDir = (p: string) => goClean(p.slice(0, p.lastIndexOf("/") + 1));
 export function recordingWriteUrl(backend: TeamMetricsBackend, queryUrl: string): string {
     const url = new URL(queryUrl);
     const path = url.pathname;
+    const clean = goClean(path);
     if (backend === "prometheus") url.pathname = posix.join(path, "/api/v1/write");
-    else if (goClean(path).endsWith("/api/prom")) url.pathname = posix.join(path, "/push");
-    else if (goClean(path).endsWith("/prometheus")) url.pathname = posix.join(goDir(path), "/api/v1/push");
+    else if (clean.endsWith("/api/prom")) url.pathname = posix.join(path, "/push");
+    else if (clean.endsWith("/prometheus")) url.pathname = posix.join(goDir(path), "/api/v1/push");
     else url.pathname = "/api/v1/push";
     return url.toString();
 }

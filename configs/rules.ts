@@ -37,7 +37,7 @@
  * counted a second time (test/rules.promtool.test.ts states it).
  *
  * "Monitoring was down" means no scrape of the collector's own metrics at all over the window
- * where the previous value is looked for (`up{job="otel-collector"}` absent, not 0): the machine
+ * where the previous value is looked for (`up{job="claude-code-otel-collector"}` absent, not 0): the machine
  * slept, or Prometheus was stopped. A series found then has usually been there all along: the
  * collector's expiry clock (Go's monotonic clock) does not advance while a machine sleeps, so it
  * exports the same totals again on wake, and counting them as new would count every session that
@@ -96,9 +96,19 @@ export interface IncrementReading {
     lookback?: string;
 }
 
+/** How team mode reads: on pushed series, with the delay written into each selector. */
+export function teamReading(seriesTtl: string): IncrementReading {
+    return { delay: INCREMENT_QUERY_OFFSET, lookback: pushedPreviousValueLookback(seriesTtl) };
+}
+
+/** Where the previous-value window ends: the interval back, and the delay further. */
+function beforeOffsetOf(interval: string, delay: string | undefined): string {
+    return delay ? `${(parseDuration(interval)! + parseDuration(delay)!) / 1000}s` : interval;
+}
+
 /** Non-empty while the collector's own metrics went unseen over the whole previous-value window (see file comment). */
-export function monitoringWasDown(beforeOffset: string = INCREMENT_INTERVAL, lookback = PREVIOUS_VALUE_LOOKBACK): string {
-    return `absent_over_time(${pipelineSignals.collectorUp}[${lookback}] offset ${beforeOffset})`;
+export function monitoringWasDown({ delay, lookback = PREVIOUS_VALUE_LOOKBACK }: IncrementReading = {}): string {
+    return `absent_over_time(${pipelineSignals.collectorUp}[${lookback}] offset ${beforeOffsetOf(INCREMENT_INTERVAL, delay)})`;
 }
 
 /**
@@ -106,18 +116,19 @@ export function monitoringWasDown(beforeOffset: string = INCREMENT_INTERVAL, loo
  * `delay`, every selector reads that much further back: the same result as a rule group's
  * query_offset, for rule engines that have none (Grafana-managed recording rules).
  */
-export function incrementExpr(metric: string, interval = INCREMENT_INTERVAL, { delay, lookback = PREVIOUS_VALUE_LOOKBACK }: IncrementReading = {}): string {
+export function incrementExpr(metric: string, { delay, lookback = PREVIOUS_VALUE_LOOKBACK }: IncrementReading = {}): string {
+    const interval = INCREMENT_INTERVAL;
     const series = `${metric}{${CLAUDE_CODE_SELECTOR}}`;
     const back = (d: string | undefined) => (d ? ` offset ${d}` : "");
     const within = `[${interval}]${back(delay)}`;
-    const beforeOffset = delay ? `${(parseDuration(interval)! + parseDuration(delay)!) / 1000}s` : interval;
+    const beforeOffset = beforeOffsetOf(interval, delay);
     const now = `last_over_time(${series}${within})`;
     const before = `last_over_time(${series}[${lookback}] offset ${beforeOffset})`;
     const restarted = `(resets(${series}${within}) > 0)`;
     return [
         `((${now} - ${before} >= 0) unless ${restarted})`,
         `(((max_over_time(${series}${within}) - ${before} >= 0) + ${now}) and ${restarted})`,
-        `(${now} unless on () ${monitoringWasDown(beforeOffset, lookback)})`,
+        `(${now} unless on () ${monitoringWasDown({ delay, lookback })})`,
     ].join(" or ");
 }
 
@@ -147,13 +158,13 @@ export const RECORDS: readonly RecordSpec[] = [
 export function incrementRecords(reading: IncrementReading = {}): { record: string; expr: string }[] {
     return RECORDS.map(({ record, measure, summedAway }) => ({
         record,
-        expr: `sum without (${summedAway.join(", ")}) (${incrementExpr(METRICS[measure], INCREMENT_INTERVAL, reading)}) > 0`,
+        expr: `sum without (${summedAway.join(", ")}) (${incrementExpr(METRICS[measure], reading)}) > 0`,
     }));
 }
 
-/** The records as team mode evaluates them: on pushed series, with the delay written into each selector. */
+/** The records as team mode evaluates them (teamReading). */
 export function teamIncrementRecords(seriesTtl: string): { record: string; expr: string }[] {
-    return incrementRecords({ delay: INCREMENT_QUERY_OFFSET, lookback: pushedPreviousValueLookback(seriesTtl) });
+    return incrementRecords(teamReading(seriesTtl));
 }
 
 /** The rules for the stack's own Prometheus. */

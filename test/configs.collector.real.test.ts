@@ -9,8 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULTS } from "../configs/settings";
-import { CollectorProcess, collectorConfigOf, OTELCOL_VERSION, forTestHost, requireCollector, validateConfig } from "./support/collector";
-import { TYPES, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
+import { CollectorProcess, collectorConfigOf, collectorEnvOf, OTELCOL_VERSION, forTestHost, requireCollector, validateConfig } from "./support/collector";
+import { runProgram, stackFileConfig } from "./support/pulumiMocks";
 
 const TEAM = { ...stackFileConfig("Pulumi.team.example.yaml"), teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs" };
 const TEAM_SECRETS = ["teamGrafanaAuth", "teamMetricsToken", "teamLogsToken"];
@@ -44,11 +44,9 @@ describe("the real collector accepts every generated config", () => {
     it.for(VARIANTS)("%s", async ([, config, secretKeys, stack, shape], { skip }) => {
         const bin = requireCollector(skip);
         const run = await runProgram(config, secretKeys, stack);
-        const container = run.one(TYPES.container, "-collector-container").inputs;
-        const generated: string = container.uploads[0].content;
+        const generated = collectorConfigOf(run);
         shape(parse(generated));
-        // The container's environment as declared (credentials and GOMEMLIMIT), values unwrapped.
-        const env = Object.fromEntries((unwrapSecrets(container.envs) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+        const env = collectorEnvOf(run);
         expect(validateConfig(bin, generated, env)).toBe("");
 
         const { yaml, ports } = await forTestHost(generated, { logsUrl: "http://127.0.0.1:9/otlp", metricsUrl: "http://127.0.0.1:9/push" });

@@ -13,21 +13,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pipelineDashboard } from "../configs/dashboards/pipeline";
 import { pipelineSignals } from "../configs/pipeline";
-import { INCREMENT_QUERY_OFFSET, monitoringWasDown, pushedPreviousValueLookback, teamIncrementRecords } from "../configs/rules";
+import { INCREMENT_QUERY_OFFSET, monitoringWasDown, teamIncrementRecords, teamReading } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { INCREMENT_INTERVAL, signals } from "../configs/signals";
-import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
-import { LivePrometheus, LogsSink, asProcess, captures, exportedCost, liveTools } from "./support/liveStack";
+import { CollectorProcess, collectorConfigOf, collectorEnvOf, forTestHost } from "./support/collector";
+import { LivePrometheus, LogsSink, asProcess, captures, exportedCost, lastTimeMs, liveTools } from "./support/liveStack";
 import { sendGrpc } from "./support/otlpSend";
-import { TYPES, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
-import { parseMetricsRequest } from "./truth/otlp";
+import { runProgram, stackFileConfig } from "./support/pulumiMocks";
 
 const SECRETS = { teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs", collectorToken: "team-test-token-0123456789" };
 const GAP_MS = 45000;
 const CLOCK_BEHIND_MS = 180000;
 const TTL = DEFAULTS.collectorSeriesTtl;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const lastTimeMs = (c: { body: unknown }) => Math.max(...parseMetricsRequest(c.body).map((p) => p.timeMs));
 
 const { collectorBin, prometheusBin, missing } = liveTools("team mode's pushed series");
 
@@ -48,14 +46,13 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend, 
         sink = new LogsSink();
         await sink.start();
         const run = await runProgram({ ...stackFileConfig("Pulumi.team.example.yaml"), ...SECRETS }, Object.keys(SECRETS), "team");
-        const container = run.one(TYPES.container, "-collector-container").inputs;
-        const env = Object.fromEntries((unwrapSecrets(container.envs) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+        const env = collectorEnvOf(run);
         const { yaml, ports } = await forTestHost(collectorConfigOf(run), { logsUrl: sink.url, metricsUrl: backend.writeUrl });
         collector = new CollectorProcess(collectorBin, yaml, ports, env);
         await collector.start();
         const send = (c: { signal: "metrics" | "logs"; body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, c.signal, c.body, { authorization: `Bearer ${SECRETS.collectorToken}` });
         // As on a running stack: the rules count a new series once the collector's own metrics have been seen.
-        await backend.waitUntilEmpty(monitoringWasDown(`${(parseDuration(INCREMENT_INTERVAL)! + parseDuration(INCREMENT_QUERY_OFFSET)!) / 1000}s`, pushedPreviousValueLookback(TTL)), 180000);
+        await backend.waitUntilEmpty(monitoringWasDown(teamReading(TTL)), 180000);
 
         // Two exports of a delta session, moved to now (remote write keeps the points' times), GAP_MS apart.
         const now = Date.now();

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { freePort, stopProcess } from "./process";
-import { ProgramRun, TYPES } from "./pulumiMocks";
+import { ProgramRun, TYPES, unwrapSecrets } from "./pulumiMocks";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -55,6 +55,12 @@ export function validateConfig(bin: string, configYaml: string, env: Record<stri
 /** The collector config the program uploads into its container (its own output, under mocks). */
 export function collectorConfigOf(program: ProgramRun): string {
     return program.one(TYPES.container, "-collector-container").inputs.uploads[0].content;
+}
+
+/** The collector container's environment as the program declares it (credentials, GOMEMLIMIT), values unwrapped. */
+export function collectorEnvOf(program: ProgramRun): Record<string, string> {
+    const envs: string[] = unwrapSecrets(program.one(TYPES.container, "-collector-container").inputs.envs);
+    return Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
 export interface TestHostPorts {

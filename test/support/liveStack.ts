@@ -43,9 +43,17 @@ export function captures(scenario: string): { signal: Signal; body: unknown }[] 
         .map((m) => ({ signal: m[2] as Signal, body: JSON.parse(readFileSync(join(FIXTURES_DIR, scenario, m[0]), "utf8")) }));
 }
 
+/** A session.id attribute in OTLP/JSON; its value is the first group. */
+const SESSION_ID = /"session\.id","value":\{"stringValue":"([^"]+)"/g;
+
 /** The session id a scenario's captures carry. */
 export function sessionIdOf(scenario: string): string {
-    return JSON.stringify(captures(scenario)).match(/"session\.id","value":\{"stringValue":"([^"]+)"/)![1];
+    return [...JSON.stringify(captures(scenario)).matchAll(SESSION_ID)][0][1];
+}
+
+/** A metrics request's time: its latest point's. */
+export function lastTimeMs(request: { body: unknown }): number {
+    return Math.max(...parseMetricsRequest(request.body).map((p) => p.timeMs));
 }
 
 /**
@@ -53,7 +61,7 @@ export function sessionIdOf(scenario: string): string {
  * `sessionId`, and every timestamp moved by `shiftMs` (a process started that much later).
  */
 export function asProcess(requests: { signal: Signal; body: unknown }[], sessionId: string, shiftMs: number): { signal: Signal; body: any }[] {
-    const ids = new Set([...JSON.stringify(requests).matchAll(/"session\.id","value":\{"stringValue":"([^"]+)"/g)].map((m) => m[1]));
+    const ids = new Set([...JSON.stringify(requests).matchAll(SESSION_ID)].map((m) => m[1]));
     const shift = (nanos: string | undefined) => (nanos === undefined || nanos === "0" ? nanos : String(BigInt(nanos) + BigInt(shiftMs) * 1_000_000n));
     return requests.map(({ signal, body }) => {
         let text = JSON.stringify(body);
@@ -74,8 +82,7 @@ export function asProcess(requests: { signal: Signal; body: unknown }[], session
  * (same session id `sessionId`), merged in the order of their timestamps.
  */
 export function twoProcesses(requests: { signal: Signal; body: unknown }[], sessionId: string): { signal: Signal; body: any }[] {
-    const time = (c: { body: unknown }) => Math.max(...parseMetricsRequest(c.body).map((p) => p.timeMs));
-    return [...asProcess(requests, sessionId, 0), ...asProcess(requests, sessionId, 20000)].sort((a, b) => time(a) - time(b));
+    return [...asProcess(requests, sessionId, 0), ...asProcess(requests, sessionId, 20000)].sort((a, b) => lastTimeMs(a) - lastTimeMs(b));
 }
 
 /** Cost a client exported in these requests: the sum of their claude_code.cost.usage points (for a delta client, what it spent). */
