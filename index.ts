@@ -43,4 +43,5 @@ export const collectorHealthUrl = stack.outputs.collectorHealthUrl;
 export const claudeCodeEnv = stack.outputs.claudeCodeEnv;
 export const claudeCodeShellExports = stack.outputs.claudeCodeShellExports;
 export const claudeCodeSettingsJson = stack.outputs.claudeCodeSettingsJson;
+export const collectorCaCertificate = stack.outputs.collectorCaCertificate;
 export const checkTargets = stack.outputs.checkTargets;

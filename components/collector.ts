@@ -17,6 +17,8 @@ export interface CollectorArgs extends ServicePlacement {
     receiverToken?: pulumi.Output<string>;
     /** Secret backend passwords or tokens (team mode). */
     backendTokens: { metrics?: pulumi.Output<string>; logs?: pulumi.Output<string> };
+    /** The receiver's certificate chain and key (PEM, secret) when `destinations.receiverTls`. */
+    receiverTls?: { cert: pulumi.Output<string>; key: pulumi.Output<string> };
 }
 
 /** The OpenTelemetry Collector that receives Claude Code's OTLP and feeds Prometheus and Loki. */
@@ -29,6 +31,9 @@ export class Collector extends pulumi.ComponentResource {
 
     constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("claude-code-monitoring:index:Collector", name, {}, opts);
+        if (args.destinations.receiverTls !== (args.receiverTls !== undefined)) {
+            throw new Error("Collector: destinations.receiverTls and receiverTls (the certificate and key) go together");
+        }
         this.config = buildCollectorConfig(args.settings, args.destinations);
         if (args.destinations.receiverAuth) {
             // Generated once and kept (encrypted) in state, unless the team chose its own with collectorToken.
@@ -41,8 +46,11 @@ export class Collector extends pulumi.ComponentResource {
             [COLLECTOR_ENV.receiverToken, this.receiverToken],
             [COLLECTOR_ENV.metricsToken, args.backendTokens.metrics],
             [COLLECTOR_ENV.logsToken, args.backendTokens.logs],
+            [COLLECTOR_ENV.tlsCert, args.receiverTls?.cert],
+            [COLLECTOR_ENV.tlsKey, args.receiverTls?.key],
         ];
-        // Credentials reach the process as environment variables: secret in state, absent from the config file.
+        // Credentials (and the TLS certificate and key) reach the process as environment variables: secret in
+        // state, absent from the config file. A new certificate replaces the container.
         const envs = [
             `GOMEMLIMIT=${collectorMemory(args.settings.collectorMemoryMb).goMemLimitMib}MiB`,
             ...credentials.flatMap(([name, value]) => (value ? [pulumi.secret(pulumi.interpolate`${name}=${value}`)] : [])),

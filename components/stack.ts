@@ -9,7 +9,8 @@ import { DATASOURCE_UIDS, allDashboards } from "../configs/dashboards";
 import { dataSources } from "../configs/datasources";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../configs/rules";
 import { grafanaRequirement } from "../configs/recordingWriter";
-import { StackSettings, collectorHostForClients, hostForClients } from "../configs/settings";
+import { StackSettings, collectorHostForClients, hostForClients, receiverUsesTls } from "../configs/settings";
+import { normalizedPem } from "../configs/tls";
 import { Collector } from "./collector";
 import { STACK_LABEL } from "./docker";
 import { Grafana } from "./grafana";
@@ -39,6 +40,8 @@ export interface StackOutputs {
     claudeCodeEnv: pulumi.Input<Record<string, string>>;
     claudeCodeShellExports: pulumi.Input<string>;
     claudeCodeSettingsJson: pulumi.Input<string>;
+    /** The CA (PEM) clients verify the receiver's TLS certificate with, when collectorTlsCa is set. */
+    collectorCaCertificate?: string;
     /** Secret: for `npm run check`. */
     checkTargets: pulumi.Output<CheckTargets>;
 }
@@ -68,6 +71,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const namePrefix = `claude-code-${args.stack}`;
         const host = hostForClients(s);
         const secret = <T>(value: pulumi.Input<T>) => pulumi.secret(value);
+        const tls = receiverUsesTls(s);
 
         // One private network: services find each other by alias; only chosen ports reach the host.
         this.network = new docker.Network(
@@ -92,6 +96,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     ...(s.secrets.teamMetricsToken ? { metrics: secret(s.secrets.teamMetricsToken) } : {}),
                     ...(s.secrets.teamLogsToken ? { logs: secret(s.secrets.teamLogsToken) } : {}),
                 },
+                ...(tls ? { receiverTls: { cert: secret(normalizedPem(s.secrets.collectorTlsCert)), key: secret(normalizedPem(s.secrets.collectorTlsKey)) } } : {}),
             },
             // Locally, Loki must be up before the collector exports events to it.
             { parent: this, dependsOn: this.local ? [this.local.loki.container] : [] },
@@ -135,11 +140,13 @@ export class MonitoringStack extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const endpoints = otlpEndpoints(s);
+        const endpoints = otlpEndpoints(s, tls);
         const token = this.collector.receiverToken;
-        // With a receiver token the client settings include it, so they become secrets.
+        // With a receiver token the client settings include it, so they become secrets. The CA file's path
+        // is the client's own: npm run client-setup writes the file and adds it.
         const fromClientEnv = <T>(render: (env: Record<string, string>) => T): pulumi.Input<T> =>
-            token ? (pulumi.secret(token.apply((t) => render(claudeCodeEnv(s, t)))) as pulumi.Output<T>) : render(claudeCodeEnv(s));
+            token ? (pulumi.secret(token.apply((t) => render(claudeCodeEnv(s, { token: t, tls })))) as pulumi.Output<T>) : render(claudeCodeEnv(s, { tls }));
+        const collectorCa = s.collectorTlsCa !== "" ? normalizedPem(s.collectorTlsCa) : undefined;
         const collectorHealthUrl = `http://${collectorHostForClients(s)}:${s.collectorHealthPort}/`;
         const localUrls = this.local ? { prometheusUrl: `http://${host}:${s.prometheusPort}`, lokiUrl: `http://${host}:${s.lokiPort}` } : {};
         this.outputs = {
@@ -153,11 +160,13 @@ export class MonitoringStack extends pulumi.ComponentResource {
             claudeCodeEnv: fromClientEnv((env) => env),
             claudeCodeShellExports: fromClientEnv(claudeCodeShellExports),
             claudeCodeSettingsJson: fromClientEnv(claudeCodeSettingsJson),
+            ...(collectorCa ? { collectorCaCertificate: collectorCa } : {}),
             checkTargets: pulumi.secret(
                 pulumi.all([grafanaAuth, token ?? ""]).apply(([auth, receiverToken]) =>
                     checkTargets({
                         otlpGrpcEndpoint: endpoints.grpc,
                         ...(receiverToken ? { receiverToken } : {}),
+                        ...(collectorCa ? { otlpCaCertificate: collectorCa } : {}),
                         collectorHealthUrl,
                         ...localUrls,
                         grafanaUrl,

@@ -12,6 +12,8 @@ import type { RecordingGroup } from "./rules";
 export interface CheckTargets {
     /** OTLP/gRPC endpoint of the collector as Claude Code reaches it, e.g. http://127.0.0.1:4317. */
     otlpGrpcEndpoint: string;
+    /** CA (PEM) the receiver's TLS certificate is verified with, when it is not publicly trusted. */
+    otlpCaCertificate?: string;
     /** gRPC metadata every client sends (the receiver's bearer token when it requires one); lower-case keys. */
     otlpHeaders: Record<string, string>;
     /** The collector's health endpoint, when published on this machine. */
@@ -43,6 +45,7 @@ export function grafanaAuthorization(auth: string): string {
 
 export function checkTargets(args: {
     otlpGrpcEndpoint: string;
+    otlpCaCertificate?: string;
     receiverToken?: string;
     collectorHealthUrl: string;
     prometheusUrl?: string;
@@ -55,6 +58,7 @@ export function checkTargets(args: {
 }): CheckTargets {
     return {
         otlpGrpcEndpoint: args.otlpGrpcEndpoint,
+        ...(args.otlpCaCertificate ? { otlpCaCertificate: args.otlpCaCertificate } : {}),
         otlpHeaders: args.receiverToken ? { authorization: `Bearer ${args.receiverToken}` } : {},
         collectorHealthUrl: args.collectorHealthUrl,
         ...(args.prometheusUrl ? { prometheusUrl: args.prometheusUrl } : {}),

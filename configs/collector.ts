@@ -12,7 +12,7 @@
  * Credentials never appear in the file: they reach the container as environment variables
  * (secret in Pulumi state) and the file refers to them as ${env:NAME}.
  */
-import { BackendAuth, MetricsProtocol, PlainSettings, PrivacyMode, SecretKey, backendAuth, parseDuration, receiverRequiresToken } from "./settings";
+import { BackendAuth, MetricsProtocol, PlainSettings, PrivacyMode, SecretKey, backendAuth, parseDuration, receiverRequiresToken, receiverUsesTls } from "./settings";
 import { toYaml } from "./yaml";
 
 /** Ports the collector listens on inside the Docker network. */
@@ -78,6 +78,8 @@ export const COLLECTOR_ENV = {
     receiverToken: "CLAUDE_CODE_COLLECTOR_TOKEN",
     metricsToken: "METRICS_BACKEND_TOKEN",
     logsToken: "LOGS_BACKEND_TOKEN",
+    tlsCert: "CLAUDE_CODE_COLLECTOR_TLS_CERT",
+    tlsKey: "CLAUDE_CODE_COLLECTOR_TLS_KEY",
 } as const;
 
 /** A backend the collector pushes to. */
@@ -94,6 +96,8 @@ export interface CollectorDestinations {
     logs: PushTarget;
     /** The OTLP receivers accept only requests with `Authorization: Bearer $CLAUDE_CODE_COLLECTOR_TOKEN`. */
     receiverAuth: boolean;
+    /** The OTLP receivers serve TLS with the certificate chain and key in $CLAUDE_CODE_COLLECTOR_TLS_CERT and _KEY (PEM). */
+    receiverTls: boolean;
 }
 
 /** The local stack: Prometheus scrapes, Loki in the same Docker network, receiver open on loopback. */
@@ -101,17 +105,18 @@ export const LOCAL_DESTINATIONS: CollectorDestinations = {
     metrics: { protocol: "scrape" },
     logs: { url: "http://loki:3100/otlp", auth: { kind: "none" } },
     receiverAuth: false,
+    receiverTls: false,
 };
 
 export type DestinationSettings = Pick<
     PlainSettings,
     "mode" | "bindAddress" | "teamMetricsProtocol" | "teamMetricsWriteUrl" | "teamMetricsUser" | "teamMetricsWriteUser" | "teamLogsWriteUrl" | "teamLogsUser"
-> & { secrets: Pick<Record<SecretKey, string>, "collectorToken" | "teamMetricsToken" | "teamLogsToken"> };
+> & { secrets: Pick<Record<SecretKey, string>, "collectorToken" | "collectorTlsCert" | "teamMetricsToken" | "teamLogsToken"> };
 
 /** The destinations the settings call for: the local containers, or the team's backends. */
 export function collectorDestinations(settings: DestinationSettings): CollectorDestinations {
-    const receiverAuth = receiverRequiresToken(settings);
-    if (settings.mode === "local") return { ...LOCAL_DESTINATIONS, receiverAuth };
+    const receiver = { receiverAuth: receiverRequiresToken(settings), receiverTls: receiverUsesTls(settings) };
+    if (settings.mode === "local") return { ...LOCAL_DESTINATIONS, ...receiver };
     return {
         metrics: {
             protocol: settings.teamMetricsProtocol,
@@ -119,7 +124,7 @@ export function collectorDestinations(settings: DestinationSettings): CollectorD
             auth: backendAuth(settings.teamMetricsWriteUser || settings.teamMetricsUser, settings.secrets.teamMetricsToken),
         },
         logs: { url: settings.teamLogsWriteUrl, auth: backendAuth(settings.teamLogsUser, settings.secrets.teamLogsToken) },
-        receiverAuth,
+        ...receiver,
     };
 }
 
@@ -152,6 +157,9 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
     const ttl = settings.collectorSeriesTtl;
     if (parseDuration(ttl) === undefined) throw new Error(`collectorSeriesTtl "${ttl}" is not a duration`);
 
+    // TLS 1.2 at least (configtls v1.64.0 defaultMinTLSVersion). The PEM comes from the environment like the
+    // tokens; confmap keeps a multi-line value whole for a string field (run against the real collector).
+    const receiverTls = destinations.receiverTls ? { tls: { cert_pem: `\${env:${COLLECTOR_ENV.tlsCert}}`, key_pem: `\${env:${COLLECTOR_ENV.tlsKey}}` } } : {};
     const receiverAuthExtension = destinations.receiverAuth ? { "bearertokenauth/clients": { token: `\${env:${COLLECTOR_ENV.receiverToken}}` } } : {};
     const metrics = destinations.metrics;
     const metricsAuth = metrics.protocol === "scrape" ? {} : authExtension("metrics", metrics.auth, COLLECTOR_ENV.metricsToken);
@@ -205,8 +213,8 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
         receivers: {
             otlp: {
                 protocols: {
-                    grpc: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}`, ...authenticator(receiverAuthExtension) },
-                    http: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpHttp}`, ...authenticator(receiverAuthExtension) },
+                    grpc: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}`, ...receiverTls, ...authenticator(receiverAuthExtension) },
+                    http: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpHttp}`, ...receiverTls, ...authenticator(receiverAuthExtension) },
                 },
             },
             ...(selfScrape

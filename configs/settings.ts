@@ -10,6 +10,7 @@
  */
 import { closest } from "fastest-levenshtein";
 import { TEAM_METRICS_BACKENDS, TeamMetricsBackend, recordingWriteProblem } from "./recordingWriter";
+import { receiverTlsProblems } from "./tls";
 
 /** How identity attributes (`user.email`, account ids) are treated before storage. */
 export type PrivacyMode = "hash" | "drop" | "keep";
@@ -95,6 +96,10 @@ export const DEFAULTS = {
     smtpFromAddress: "grafana@localhost",
     /** Host name Claude Code uses to reach the collector ("" = this machine: the bind address, or 127.0.0.1). */
     collectorHost: "",
+    /** CA certificate (PEM) clients verify the receiver's TLS certificate with ("" = their system's trusted roots). */
+    collectorTlsCa: "",
+    /** Let the receiver listen beyond loopback without TLS (its token and every event then cross the network in clear). */
+    collectorAllowPlaintext: false,
     /** Team mode: the existing Grafana that receives the dashboards, rules and alerts. */
     teamGrafanaUrl: "",
     /** Team mode: remote_write (Prometheus, Mimir, Grafana Cloud) or otlp (an OTLP/HTTP metrics endpoint). */
@@ -163,6 +168,10 @@ export const SECRET_KEYS = [
     "slackWebhookUrl",
     /** Bearer token the collector's OTLP receiver requires (generated when empty and the receiver is reachable from the network). */
     "collectorToken",
+    /** Certificate chain (PEM, server certificate first) the OTLP receiver serves TLS with. */
+    "collectorTlsCert",
+    /** Private key (PEM) of that certificate. */
+    "collectorTlsKey",
     /** Team mode: Grafana service-account token, or user:password. */
     "teamGrafanaAuth",
     /** Team mode: password or token of the metrics backend. */
@@ -282,6 +291,8 @@ export interface LoadOptions {
     configuredKeys?: readonly string[];
     /** Receives each warning (unknown keys when allowUnknownSettings is true). */
     warn?: (message: string) => void;
+    /** The time certificates are judged at (default: now). */
+    now?: Date;
 }
 
 /**
@@ -474,6 +485,18 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
         problems.push("collectorToken: must be 16-256 characters of letters, digits and ._~+/=- (it travels in an HTTP header) (fix: pulumi config set --secret collectorToken \"$(openssl rand -hex 24)\")");
     }
 
+    const collectorTlsCa = str("collectorTlsCa");
+    const collectorAllowPlaintext = bool("collectorAllowPlaintext");
+    const tls = { cert: secrets.collectorTlsCert, key: secrets.collectorTlsKey, ca: collectorTlsCa };
+    problems.push(...receiverTlsProblems(tls, collectorHostForClients({ bindAddress, collectorHost }), options.now ?? new Date()));
+    if (!isLoopback(bindAddress) && tls.cert === "" && tls.key === "" && !collectorAllowPlaintext) {
+        problems.push(
+            `collectorTlsCert: is required when bindAddress is ${bindAddress} (beyond this machine): without TLS the receiver's token and every event cross the network in clear ` +
+                "(fix: pulumi config set --secret collectorTlsCert < fullchain.pem and pulumi config set --secret collectorTlsKey < privkey.pem; " +
+                "or, on a network you trust, pulumi config set collectorAllowPlaintext true)",
+        );
+    }
+
     const grafanaAdminUser = str("grafanaAdminUser");
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(grafanaAdminUser)) {
         problems.push(set("grafanaAdminUser", `"${grafanaAdminUser}" must be 1-64 letters, digits, dots, dashes or underscores`));
@@ -513,6 +536,8 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
         smtpUser: str("smtpUser"),
         smtpFromAddress,
         collectorHost,
+        collectorTlsCa,
+        collectorAllowPlaintext,
         ...teamUrls,
         teamMetricsProtocol: oneOf("teamMetricsProtocol", METRICS_PROTOCOLS),
         teamMetricsBackend,
@@ -549,6 +574,11 @@ export function hostForClients(settings: Pick<PlainSettings, "bindAddress">): st
 /** Host Claude Code uses to reach the collector: the configured name (a shared host), else this machine. */
 export function collectorHostForClients(settings: Pick<PlainSettings, "bindAddress" | "collectorHost">): string {
     return settings.collectorHost !== "" ? settings.collectorHost : hostForClients(settings);
+}
+
+/** The receiver serves TLS when a certificate is configured (validation makes sure the key comes with it). */
+export function receiverUsesTls(settings: { secrets: Pick<Record<SecretKey, string>, "collectorTlsCert"> }): boolean {
+    return settings.secrets.collectorTlsCert !== "";
 }
 
 /**

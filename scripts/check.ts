@@ -83,6 +83,17 @@ export const newRunId = () => `${Date.now().toString(36)}-${randomBytes(3).toStr
 // ---------------------------------------------------------------------------------------------
 // Targets
 
+/** Node's codes for a TLS certificate the client does not accept (a handshake that verified nothing). */
+const TLS_VERIFY_CODES = [
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "CERT_HAS_EXPIRED",
+    "CERT_NOT_YET_VALID",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+];
+
 /** Validates the `checkTargets` value (stack output or file); throws with what is wrong. */
 export function parseTargets(value: unknown, source: string): CheckTargets {
     const problems: string[] = [];
@@ -97,6 +108,7 @@ export function parseTargets(value: unknown, source: string): CheckTargets {
     str("grafanaAuthorization");
     str("folderUid");
     str("collectorHealthUrl", true);
+    str("otlpCaCertificate", true);
     str("prometheusUrl", true);
     str("lokiUrl", true);
     const headers = o.otlpHeaders;
@@ -260,7 +272,7 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
         const endpoint = targets.otlpGrpcEndpoint;
         const metadata = Object.fromEntries(Object.entries(targets.otlpHeaders).map(([k, v]) => [k.toLowerCase(), v]));
         try {
-            const r = await grpcUnary(endpoint, path, body, metadata, o.requestTimeoutMs);
+            const r = await grpcUnary(endpoint, path, body, metadata, o.requestTimeoutMs, targets.otlpCaCertificate);
             const name = GRPC_STATUS_NAMES[r.status] ?? String(r.status);
             const said = `${endpoint} answered ${name}${r.message ? `: ${r.message}` : ""}`;
             if (r.status === GRPC.OK) {
@@ -288,6 +300,15 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             if (err.code === "ECONNREFUSED")
                 return fail(hop, `connection refused at ${hostOf(`http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`)}`, "the collector container is not running (or the OTLP gRPC port is not published)", `docker ps -a --filter name=${container(HOSTS.collector)}; npm run deploy`);
             if (err.code === "ETIMEDOUT") return fail(hop, `${endpoint}: ${err.message}`, "nothing answered in time (firewall, wrong host, or the collector is stuck)", `docker logs ${container(HOSTS.collector)}`);
+            if (TLS_VERIFY_CODES.includes(err.code))
+                return fail(
+                    hop,
+                    `${endpoint}: ${err.message} (${err.code})`,
+                    targets.otlpCaCertificate
+                        ? "the receiver's TLS certificate does not verify with the stack's CA (collectorTlsCa): a certificate from another CA, expired, or not naming this host"
+                        : "the receiver's TLS certificate does not verify with this machine's trusted roots: a private CA or self-signed certificate needs collectorTlsCa",
+                    "pulumi config set collectorTlsCa < ca.pem (the CA that signed collectorTlsCert), npm run deploy, then npm run client-setup",
+                );
             if (/^ERR_HTTP2|^EPROTO|^ECONNRESET/.test(err.code))
                 return fail(hop, `${endpoint}: ${err.message} (${err.code})`, "the endpoint does not speak gRPC over HTTP/2: the OTLP/HTTP port (4318), or TLS expected (use https://) or not offered (use http://)", "check otlpGrpcEndpoint in checkTargets");
             return { hop, status: "FAIL", detail: `${endpoint}: ${err.message}`, ...unreachable(err.code, `http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`, "collector", container(HOSTS.collector)) };

@@ -29,6 +29,7 @@ import {
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { CA_FILE_VARIABLE } from "../configs/client";
 import { readStackOutputs } from "./stackOutputs";
 
 // ---------------------------------------------------------------------------------------------
@@ -136,6 +137,19 @@ export function loadEnvFile(path: string): Record<string, string> {
         if (keys.length === 1 && keys[0] === "env") data = (data as { env: unknown }).env;
     }
     return validateEnvBlock(data, `--env-file ${path}`);
+}
+
+/** Where the stack's CA certificate is kept for Claude Code: beside the settings file, named for this project. */
+export function caFileLocation(settingsPath: string): string {
+    return join(dirname(settingsPath), "claude-code-monitoring-ca.pem");
+}
+
+/** The `collectorCaCertificate` output of a deployed stack (a receiver with a private CA), if any. */
+export function caFromStackOutputs(outputs: Record<string, unknown>, stack: string): string | undefined {
+    const ca = outputs.collectorCaCertificate;
+    if (ca === undefined || ca === null) return undefined;
+    if (typeof ca !== "string" || !ca.includes("-----BEGIN CERTIFICATE-----")) throw new SetupError(`the collectorCaCertificate output of stack "${stack}" is not a PEM certificate; run npm run deploy again.`);
+    return ca;
 }
 
 /** The `claudeCodeEnv` output of a deployed stack. */
@@ -750,9 +764,13 @@ function runOrThrow(argv: string[], deps: Deps): number {
     }
     const show = options.showSecrets ? (_key: string, value: string) => value : maskValue;
 
-    // 1. The env block.
+    const location = userSettingsLocation(deps.home, deps.env);
+    const file = location.path;
+
+    // 1. The env block, and the CA file it points Claude Code to (a receiver with a private CA).
     let env: Record<string, string>;
     let source: string;
+    let ca: string | undefined;
     if (options.envFile !== undefined) {
         env = loadEnvFile(options.envFile);
         source = `--env-file ${options.envFile}`;
@@ -766,12 +784,13 @@ function runOrThrow(argv: string[], deps: Deps): number {
             throw new SetupError(`${(e as Error).message}\nOr pass --env-file <json> with the env block from whoever deployed the stack.`);
         }
         env = envFromStackOutputs(outputs, stack);
+        ca = caFromStackOutputs(outputs, stack);
         source = `stack "${stack}"`;
     }
+    const caFile = caFileLocation(file);
+    if (ca !== undefined) env = { ...env, [CA_FILE_VARIABLE]: caFile };
 
     // 2. The existing file.
-    const location = userSettingsLocation(deps.home, deps.env);
-    const file = location.path;
     let previous: Buffer | undefined;
     try {
         previous = readFileSync(file);
@@ -816,6 +835,15 @@ function runOrThrow(argv: string[], deps: Deps): number {
         deps.out(renderSettings(options.showSecrets ? plan.data : maskSettings(plan.data), style).replace(/^\uFEFF/, "").trimEnd());
         deps.err(plan.changed ? "Nothing was written (--print)." : "Already up to date; nothing to write (--print).");
         return 0;
+    }
+    if (ca !== undefined && !options.dryRun) {
+        // First, so the settings never name a file that is not there yet.
+        const previousCa = existsSync(caFile) ? readFileSync(caFile) : undefined;
+        if (previousCa?.toString("utf8") === ca) deps.out(`CA certificate of the stack's receiver: ${caFile} (already up to date).`);
+        else {
+            writeSettingsFile(caFile, ca, previousCa, { secret: false, now: deps.now() });
+            deps.out(`CA certificate of the stack's receiver: ${caFile} (${previousCa === undefined ? "written" : "replaced"}).`);
+        }
     }
     if (!plan.changed) {
         deps.out(`Already up to date: ${file} has these settings; nothing was written.`);

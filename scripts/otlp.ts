@@ -303,9 +303,10 @@ export function grpcUrl(endpoint: string): URL {
 
 /**
  * One unary gRPC call: sends `message` to `path` with `metadata` (lower-case keys) and returns the
- * status and response. Rejects with GrpcTransportError when no gRPC answer arrives.
+ * status and response. Rejects with GrpcTransportError when no gRPC answer arrives. An https
+ * endpoint is reached over TLS, verified with `ca` (PEM) when given, else Node's trusted roots.
  */
-export function grpcUnary(endpoint: string, path: string, message: Uint8Array, metadata: Record<string, string> = {}, timeoutMs = 10000): Promise<GrpcResult> {
+export function grpcUnary(endpoint: string, path: string, message: Uint8Array, metadata: Record<string, string> = {}, timeoutMs = 10000, ca?: string): Promise<GrpcResult> {
     const url = grpcUrl(endpoint);
     return new Promise<GrpcResult>((resolve, reject) => {
         let settled = false;
@@ -328,7 +329,7 @@ export function grpcUnary(endpoint: string, path: string, message: Uint8Array, m
             finish(new GrpcTransportError(`${err.message || code}`, code));
         };
         try {
-            session = http2.connect(url.origin);
+            session = http2.connect(url.origin, ca ? { ca } : {});
         } catch (e) {
             transportError(e);
             return;

@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { claudeCodeEnv } from "../configs/client";
+import { TEST_TLS } from "./support/tls";
+import { CA_FILE_VARIABLE, claudeCodeEnv } from "../configs/client";
 import { DEFAULTS } from "../configs/settings";
 import {
     Deps,
@@ -32,7 +33,7 @@ const ROOT = join(__dirname, "..");
 const NOW = new Date("2026-11-27T06:30:17.123Z");
 
 /** The stack's claudeCodeEnv output with the default client settings. */
-const STACK_ENV: Record<string, string> = claudeCodeEnv(DEFAULTS);
+const STACK_ENV: Record<string, string> = claudeCodeEnv(DEFAULTS, { tls: false });
 const TOKEN = "Bearer 9f8e7d6c5b4a-very-secret";
 /** Team mode: the receiver token travels in the OTLP headers, as configs/client.ts writes them. */
 const TEAM_ENV = { ...STACK_ENV, OTEL_EXPORTER_OTLP_HEADERS: `Authorization=${TOKEN}` };
@@ -506,6 +507,36 @@ describe("where the env block comes from", () => {
             expect(r.out).toContain(`Telemetry settings from stack "${expected}"`);
             expect(JSON.parse(readFileSync(settingsFile(home), "utf8"))).toEqual({ env: STACK_ENV });
         }
+    });
+
+    it("a receiver with a private CA: the CA file is written beside the settings and Claude Code pointed at it by absolute path; a rerun changes nothing", () => {
+        const home = tempHome();
+        const outputs = { claudeCodeEnv: STACK_ENV, collectorCaCertificate: TEST_TLS.ca };
+        const caFile = join(home, ".claude", "claude-code-monitoring-ca.pem");
+        const dry = runIn(home, ["--dry-run"], { readStackOutputs: () => outputs });
+        expect(dry.status).toBe(0);
+        expect(dry.out).toContain(`+ ${CA_FILE_VARIABLE} = ${caFile}  (added)`);
+        expect(existsSync(caFile)).toBe(false);
+
+        const first = runIn(home, [], { readStackOutputs: () => outputs });
+        expect(first.status).toBe(0);
+        expect(first.out).toContain(`CA certificate of the stack's receiver: ${caFile} (written).`);
+        expect(readFileSync(caFile, "utf8")).toBe(TEST_TLS.ca);
+        expect(JSON.parse(readFileSync(settingsFile(home), "utf8"))).toEqual({ env: { ...STACK_ENV, [CA_FILE_VARIABLE]: caFile } });
+
+        const again = runIn(home, [], { readStackOutputs: () => outputs });
+        expect(again.out).toContain("(already up to date)");
+        expect(again.out).toContain("Already up to date");
+        // No backup and no temp file: the first run created both files, the second wrote nothing.
+        expect(extraFiles(home)).toEqual(["claude-code-monitoring-ca.pem"]);
+    });
+
+    it("a CA output that is not a certificate is refused before anything is written", () => {
+        const home = tempHome();
+        const r = runIn(home, [], { readStackOutputs: () => ({ claudeCodeEnv: STACK_ENV, collectorCaCertificate: "not a certificate" }) });
+        expect(r.status).toBe(1);
+        expect(r.err).toContain('the collectorCaCertificate output of stack "local" is not a PEM certificate');
+        expect(existsSync(join(home, ".claude"))).toBe(false);
     });
 
     it("a stack that cannot be read, or has no claudeCodeEnv output, fails with the way out", () => {

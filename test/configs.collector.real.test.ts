@@ -11,9 +11,10 @@ import { parse } from "yaml";
 import { DEFAULTS } from "../configs/settings";
 import { CollectorProcess, collectorConfigOf, collectorEnvOf, OTELCOL_VERSION, forTestHost, requireCollector, validateConfig } from "./support/collector";
 import { runProgram, stackFileConfig } from "./support/pulumiMocks";
+import { TLS_SECRETS, TLS_SETTINGS } from "./support/tls";
 
-const TEAM = { ...stackFileConfig("Pulumi.team.example.yaml"), teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs" };
-const TEAM_SECRETS = ["teamGrafanaAuth", "teamMetricsToken", "teamLogsToken"];
+const TEAM = { ...stackFileConfig("Pulumi.team.example.yaml"), teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs", ...TLS_SETTINGS };
+const TEAM_SECRETS = ["teamGrafanaAuth", "teamMetricsToken", "teamLogsToken", ...TLS_SECRETS];
 const TOKEN = "0123456789abcdef0123456789abcdef";
 
 /** name → [config, secret keys, stack], and what the generated config must contain. */
@@ -23,14 +24,15 @@ const VARIANTS: [string, Record<string, string>, string[], string, (c: any) => v
         expect(c.processors.delta_to_cumulative.max_stale).toBe("30m")],
     ["local, privacy keep", { privacyMode: "keep" }, [], "local", (c) => expect(c.processors).not.toHaveProperty("transform/privacy")],
     ["local, receiver token set", { collectorToken: TOKEN }, ["collectorToken"], "local", (c) => expect(c.extensions).toHaveProperty("bearertokenauth/clients")],
-    ["local on every interface (token generated)", { bindAddress: "0.0.0.0" }, [], "local", (c) => expect(c.receivers.otlp.protocols.grpc.auth).toBeDefined()],
+    ["local on every interface (token generated, TLS)", { bindAddress: "0.0.0.0", ...TLS_SETTINGS }, TLS_SECRETS, "local", (c) => expect(c.receivers.otlp.protocols.grpc.auth).toBeDefined()],
+    ["local on every interface, plain text allowed", { bindAddress: "0.0.0.0", collectorAllowPlaintext: "true" }, [], "local", (c) => expect(c.receivers.otlp.protocols.grpc).not.toHaveProperty("tls")],
     ["team, remote write, basic auth (the example)", TEAM, TEAM_SECRETS, "team", (c) => expect(c.extensions).toHaveProperty("basicauth/metrics")],
     ["team, OTLP metrics, bearer tokens", { ...TEAM, teamMetricsProtocol: "otlp", teamMetricsWriteUrl: "https://otlp.example.net/otlp", teamMetricsUser: "", teamLogsUser: "" }, TEAM_SECRETS, "team", (c) =>
         expect(Object.keys(c.extensions)).toEqual(expect.arrayContaining(["bearertokenauth/metrics", "bearertokenauth/logs"]))],
     [
         "team, remote write, no backend auth, receiver on loopback",
         { ...TEAM, bindAddress: "127.0.0.1", teamMetricsUser: "", teamLogsUser: "", teamMetricsToken: "", teamLogsToken: "" },
-        ["teamGrafanaAuth"],
+        ["teamGrafanaAuth", ...TLS_SECRETS],
         "team",
         (c) => expect(Object.keys(c.extensions)).toEqual(["health_check"]),
     ],

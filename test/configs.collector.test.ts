@@ -16,16 +16,19 @@ const TEAM_DESTINATIONS: Record<string, CollectorDestinations> = {
         metrics: { protocol: "remote_write", url: "https://prometheus.example.net/api/prom/push", auth: { kind: "basic", user: "12345" } },
         logs: { url: "https://logs.example.net/otlp", auth: { kind: "basic", user: "67890" } },
         receiverAuth: true,
+        receiverTls: true,
     },
     "OTLP, bearer token": {
         metrics: { protocol: "otlp", url: "https://otlp.example.net/otlp", auth: { kind: "bearer" } },
         logs: { url: "https://logs.example.net/otlp", auth: { kind: "bearer" } },
         receiverAuth: true,
+        receiverTls: false,
     },
     "remote write, no auth": {
         metrics: { protocol: "remote_write", url: "http://mimir:9009/api/v1/push", auth: { kind: "none" } },
         logs: { url: "http://loki:3100/otlp", auth: { kind: "none" } },
         receiverAuth: false,
+        receiverTls: false,
     },
 };
 const VARIANTS = [

@@ -35,6 +35,7 @@ import {
     stackViewFromEnv,
 } from "../policy/policies";
 import { PROJECT, ProgramRun, Registration, TYPES, runProgram, stackFileConfig } from "./support/pulumiMocks";
+import { TEST_TLS, TLS_SECRETS, TLS_SETTINGS } from "./support/tls";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(o: object): unknown } };
@@ -478,6 +479,7 @@ afterAll(() => {
 
 const customConfig = {
     bindAddress: "0.0.0.0",
+    ...TLS_SETTINGS,
     keepDataOnDestroy: "false",
     grafanaAnonymousViewer: "true",
     alertEmails: '["lead@example.com"]',
@@ -487,7 +489,7 @@ const customConfig = {
     alertWebhookUrl: "https://hooks.example.com/claude",
     slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX",
 };
-const customSecrets = ["smtpPassword", "alertWebhookUrl", "slackWebhookUrl"];
+const customSecrets = ["smtpPassword", "alertWebhookUrl", "slackWebhookUrl", ...TLS_SECRETS];
 
 interface Graph {
     run: ProgramRun;
@@ -514,7 +516,7 @@ const containerOf = (run: ProgramRun, service: string) => {
 };
 
 describe("the program's team-mode graph (Pulumi.team.example.yaml) under mocks", () => {
-    const teamSecrets = { teamGrafanaAuth: "glsa_team_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs" };
+    const teamSecrets = { teamGrafanaAuth: "glsa_team_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs", collectorTlsCert: TEST_TLS.cert, collectorTlsKey: TEST_TLS.key };
 
     it("passes every policy: the shared collector on 0.0.0.0 as declared, team credentials as secrets", async () => {
         const config = { ...stackFileConfig("Pulumi.team.example.yaml"), ...teamSecrets };

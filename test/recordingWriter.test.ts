@@ -12,6 +12,7 @@ import { stackFileConfig } from "./support/pulumiMocks";
 import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./support/tools";
 import { PrometheusServer } from "./truth/prometheusServer";
 import { remoteWriteTo } from "./truth/remoteWrite";
+import { TEST_TLS } from "./support/tls";
 
 describe("Grafana's recording-rule writer URL", () => {
     const grafanaCases: [string, TeamMetricsBackend, string, string][] = [
@@ -55,7 +56,7 @@ describe("settings refuse a query URL whose recorded series Grafana would write 
 
     it("Pulumi.team.example.yaml passes, and a wrong backend kind for it stops the program with the fix", () => {
         const example = stackFileConfig("Pulumi.team.example.yaml");
-        const secrets: Record<string, string> = { teamGrafanaAuth: "glsa_x", teamMetricsToken: "glc_m", teamLogsToken: "glc_l" };
+        const secrets: Record<string, string> = { teamGrafanaAuth: "glsa_x", teamMetricsToken: "glc_m", teamLogsToken: "glc_l", collectorTlsCert: TEST_TLS.cert, collectorTlsKey: TEST_TLS.key };
         const lookup = (config: Record<string, unknown>) => (key: string) => (key in secrets ? secrets[key] : (config[key] as string | undefined));
         expect(loadSettings(lookup(example)).teamMetricsBackend).toBe("mimir");
         expect(() => loadSettings(lookup({ ...example, teamMetricsBackend: "prometheus" }))).toThrow(/teamMetricsBackend: is prometheus, .*\(fix: pulumi config set teamMetricsBackend mimir\)/);

@@ -9,6 +9,8 @@ import { ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, unwra
 let run: ProgramRun;
 const config = {
     bindAddress: "192.168.1.20",
+    // A LAN the owner trusts: plain text on purpose (the TLS path is in stack.team.test.ts).
+    collectorAllowPlaintext: "true",
     grafanaPort: "13000",
     prometheusPort: "19090",
     lokiPort: "13100",

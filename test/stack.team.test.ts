@@ -8,10 +8,14 @@ import { DEFAULTS } from "../configs/settings";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
 import { INCREMENT_QUERY_OFFSET, teamIncrementRecords } from "../configs/rules";
-import { ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
+import { COLLECTOR_ENV } from "../configs/collector";
+import { ProgramRun, TYPES, containsSecret, lastRegistrations, plainParts, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
+import { TEST_TLS } from "./support/tls";
 
-const SECRETS = { teamGrafanaAuth: "glsa_team_token", teamMetricsToken: "glc_metrics_token", teamLogsToken: "glc_logs_token" };
-const example = stackFileConfig("Pulumi.team.example.yaml");
+/** The three tokens and the receiver's TLS certificate and key, as the example's comments say to set them. */
+const SECRETS = { teamGrafanaAuth: "glsa_team_token", teamMetricsToken: "glc_metrics_token", teamLogsToken: "glc_logs_token", collectorTlsCert: TEST_TLS.cert, collectorTlsKey: TEST_TLS.key };
+/** The example with a private CA, as its comments describe for a certificate no system trusts. */
+const example: Record<string, string> = { ...stackFileConfig("Pulumi.team.example.yaml"), collectorTlsCa: TEST_TLS.ca };
 let run: ProgramRun;
 
 beforeAll(async () => {
@@ -97,7 +101,7 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
 
     it("gives clients the shared host and the token, and the check the team endpoints through Grafana", () => {
         const env = run.exports.claudeCodeEnv as Record<string, string>;
-        expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel.team.example.com:4317");
+        expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("https://otel.team.example.com:4317");
         expect(env.OTEL_EXPORTER_OTLP_HEADERS).toBe("Authorization=Bearer mock-receiver-token");
         expect(run.secretExports).toContain("claudeCodeEnv");
         const targets = run.exports.checkTargets as CheckTargets;
@@ -111,6 +115,30 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
         expect(targets.grafanaMinimumVersion?.version).toBe("12.1.0");
         expect(run.exports).toMatchObject({ mode: "team", grafanaUrl: example.teamGrafanaUrl });
         for (const local of ["grafanaAdminPassword", "prometheusUrl", "lokiUrl"]) expect(run.exports[local], local).toBeUndefined();
+    });
+
+    it("serves TLS on both receivers with the certificate and key as secret environment, and tells clients and the check the CA", () => {
+        const c = collectorConfig(run);
+        for (const protocol of ["grpc", "http"]) {
+            expect(c.receivers.otlp.protocols[protocol].tls, protocol).toEqual({ cert_pem: `\${env:${COLLECTOR_ENV.tlsCert}}`, key_pem: `\${env:${COLLECTOR_ENV.tlsKey}}` });
+        }
+        const collector = run.one(TYPES.container, "-collector-container").inputs;
+        expect(unwrapSecrets(collector.envs)).toEqual(expect.arrayContaining([`${COLLECTOR_ENV.tlsCert}=${TEST_TLS.cert}`, `${COLLECTOR_ENV.tlsKey}=${TEST_TLS.key}`]));
+        expect(containsSecret(collector.envs)).toBe(true);
+        // The key is in no plain value the program registers or exports.
+        const keyBody = TEST_TLS.key.split("\n")[1];
+        for (const r of run.resources) expect(JSON.stringify(plainParts(r.inputs)), r.name).not.toContain(keyBody);
+        const plainExports = Object.entries(run.exports).filter(([k]) => !run.secretExports.has(k));
+        expect(JSON.stringify(plainExports)).not.toContain(keyBody);
+
+        expect(run.exports.otlpGrpcEndpoint).toBe("https://otel.team.example.com:4317");
+        expect(run.exports.otlpHttpEndpoint).toBe("https://otel.team.example.com:4318");
+        expect(run.exports.collectorCaCertificate).toBe(TEST_TLS.ca);
+        const targets = run.exports.checkTargets as CheckTargets;
+        expect(targets.otlpGrpcEndpoint).toBe("https://otel.team.example.com:4317");
+        expect(targets.otlpCaCertificate).toBe(TEST_TLS.ca);
+        // The health endpoint carries no secret and stays plain HTTP.
+        expect(targets.collectorHealthUrl).toBe("http://otel.team.example.com:13133/");
     });
 });
 
@@ -154,6 +182,22 @@ describe("team mode variants", () => {
         expect(containsSecret(prom.httpHeaders)).toBe(true);
         // The bearer header reaches the recording writes only from Grafana 12.4; npm run check says so on an older one.
         expect((r.exports.checkTargets as CheckTargets).grafanaMinimumVersion?.version).toBe("12.4.0");
+    });
+
+    it("refuses the shared host's receiver without TLS, naming both ways out, before any resource; collectorAllowPlaintext is the explicit one", async () => {
+        const { collectorTlsCert: _c, collectorTlsKey: _k, ...tokens } = SECRETS;
+        const { collectorTlsCa: _ca, ...plainExample } = example;
+        const message = await runProgram({ ...plainExample, ...tokens }, Object.keys(tokens), "team").catch((e: Error) => e.message);
+        expect(message).toContain(
+            "collectorTlsCert: is required when bindAddress is 0.0.0.0 (beyond this machine): without TLS the receiver's token and every event cross the network in clear " +
+                "(fix: pulumi config set --secret collectorTlsCert < fullchain.pem and pulumi config set --secret collectorTlsKey < privkey.pem; " +
+                "or, on a network you trust, pulumi config set collectorAllowPlaintext true)",
+        );
+        expect(lastRegistrations).toEqual([]);
+        const plain = await runProgram({ ...plainExample, ...tokens, collectorAllowPlaintext: "true" }, Object.keys(tokens), "team");
+        expect(collectorConfig(plain).receivers.otlp.protocols.grpc).not.toHaveProperty("tls");
+        expect(plain.exports.otlpGrpcEndpoint).toBe("http://otel.team.example.com:4317");
+        expect(plain.exports.collectorCaCertificate).toBeUndefined();
     });
 
     it("refuses team mode without its endpoints and Grafana token, naming each setting, before any resource", async () => {

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { SECRET_KEYS } from "../configs/settings";
 import { PROJECT, TYPES, runProgram } from "./support/pulumiMocks";
+import { TEST_TLS } from "./support/tls";
 
 const ROOT = join(__dirname, "..");
 const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
@@ -47,8 +48,8 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 interface Project {
     dir: string;
     stack: string;
-    /** Runs the real CLI there; never prompts, never reaches the network. */
-    pulumi(args: string[]): { status: number | null; output: string };
+    /** Runs the real CLI there (with `input` on its stdin); never prompts, never reaches the network. */
+    pulumi(args: string[], input?: string): { status: number | null; output: string };
 }
 
 function project(skip: (note?: string) => void, stack: string, stackFile: string | undefined, projectFile = read("Pulumi.yaml")): Project {
@@ -69,8 +70,8 @@ function project(skip: (note?: string) => void, stack: string, stackFile: string
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     };
-    const pulumi = (args: string[]) => {
-        const r = spawnSync(cli!, [...args, "--non-interactive", "--color", "never"], { cwd: dir, env, encoding: "utf8", timeout: 60000 });
+    const pulumi = (args: string[], input?: string) => {
+        const r = spawnSync(cli!, [...args, "--non-interactive", "--color", "never"], { cwd: dir, env, encoding: "utf8", timeout: 60000, ...(input === undefined ? {} : { input }) });
         return { status: r.status, output: `${r.stdout}${r.stderr}` };
     };
     // As scripts/deploy.sh creates it.
@@ -82,6 +83,13 @@ function project(skip: (note?: string) => void, stack: string, stackFile: string
 /** `pulumi config set --secret KEY VALUE`. */
 function setSecret(p: Project, key: string, value: string): void {
     const r = p.pulumi(["config", "set", "--secret", key, value, "--stack", p.stack]);
+    expect(r.output).toBe("");
+    expect(r.status).toBe(0);
+}
+
+/** `pulumi config set [--secret] KEY < file`, as the README says to set a PEM certificate or key. */
+function setFromFile(p: Project, key: string, pem: string, secret: boolean): void {
+    const r = p.pulumi(["config", "set", ...(secret ? ["--secret"] : []), key, "--stack", p.stack], pem);
     expect(r.output).toBe("");
     expect(r.status).toBe(0);
 }
@@ -124,6 +132,8 @@ function withSettings(stackFile: string, settings: Record<string, unknown>): str
 }
 
 const TEAM_SECRETS = { teamGrafanaAuth: "glsa_team_service_account", teamMetricsToken: "glc_metrics_token_value", teamLogsToken: "glc_logs_token_value" };
+/** The receiver's certificate and key, set from files on stdin as the team example's comments say. */
+const TLS_FILE_SECRETS = { collectorTlsCert: TEST_TLS.cert, collectorTlsKey: TEST_TLS.key };
 const LOCAL_SECRETS = {
     smtpPassword: "smtp pass with spaces",
     alertWebhookUrl: "https://hooks.example.com/alerts/abc",
@@ -153,13 +163,37 @@ describe("shipped stack files pass the CLI's config validation with nothing set 
         await expect(runWith(p)).rejects.toThrow(/teamGrafanaAuth: is required when mode is team.*\(fix: pulumi config set --secret teamGrafanaAuth/);
     });
 
-    it("Pulumi.team.example.yaml with its three tokens set as its comments say: past validation, and the program builds the team stack", async ({ skip }) => {
+    it("Pulumi.team.example.yaml with its tokens, certificate and key set as its comments say: past validation, and the program builds the team stack", async ({ skip }) => {
+        const p = project(skip, "team", read("Pulumi.team.example.yaml"));
+        for (const [key, value] of Object.entries(TEAM_SECRETS)) setSecret(p, key, value);
+        for (const [key, pem] of Object.entries(TLS_FILE_SECRETS)) setFromFile(p, key, pem, true);
+        expectPastValidation(p, ["up", "--yes"]);
+        const { config, secretKeys } = cliConfig(p);
+        expect(secretKeys.sort()).toEqual([...Object.keys(TEAM_SECRETS), ...Object.keys(TLS_FILE_SECRETS)].sort());
+        // The CLI strips the file's last newline (pkg/cmd/pulumi/config/config.go at v3.276.0); the PEM is otherwise intact.
+        expect(config.collectorTlsKey).toBe(TEST_TLS.key.trimEnd());
+        const file = readFileSync(join(p.dir, "Pulumi.team.yaml"), "utf8");
+        expect(file).not.toContain(TEST_TLS.key.split("\n")[1]);
+        const run = await runWith(p);
+        expect(run.ofType(TYPES.container).map((c) => c.inputs.name)).toEqual(["claude-code-team-otel-collector"]);
+        expect(run.exports.otlpGrpcEndpoint).toBe("https://otel.team.example.com:4317");
+    });
+
+    it("Pulumi.team.example.yaml without the certificate: past the CLI, then the program asks for TLS with the commands that set it", async ({ skip }) => {
         const p = project(skip, "team", read("Pulumi.team.example.yaml"));
         for (const [key, value] of Object.entries(TEAM_SECRETS)) setSecret(p, key, value);
         expectPastValidation(p, ["up", "--yes"]);
-        expect(cliConfig(p).secretKeys.sort()).toEqual(Object.keys(TEAM_SECRETS).sort());
+        await expect(runWith(p)).rejects.toThrow(/collectorTlsCert: is required when bindAddress is 0\.0\.0\.0 .*pulumi config set --secret collectorTlsCert < fullchain\.pem/);
+    });
+
+    it("a private CA set from a file (plain, multi-line) reaches the program intact and the clients' CA output", async ({ skip }) => {
+        const p = project(skip, "team", read("Pulumi.team.example.yaml"));
+        for (const [key, value] of Object.entries(TEAM_SECRETS)) setSecret(p, key, value);
+        for (const [key, pem] of Object.entries(TLS_FILE_SECRETS)) setFromFile(p, key, pem, true);
+        setFromFile(p, "collectorTlsCa", TEST_TLS.ca, false);
+        expectPastValidation(p, ["up", "--yes"]);
         const run = await runWith(p);
-        expect(run.ofType(TYPES.container).map((c) => c.inputs.name)).toEqual(["claude-code-team-otel-collector"]);
+        expect(run.exports.collectorCaCertificate).toBe(TEST_TLS.ca);
     });
 
     it("a machine with no stack file at all (what npm run deploy creates): past validation", ({ skip }) => {
@@ -186,7 +220,7 @@ describe("secrets a user sets with --secret", () => {
     });
 
     it("covers every secret the program reads (local and team)", () => {
-        expect([...Object.keys(LOCAL_SECRETS), ...Object.keys(TEAM_SECRETS)].sort()).toEqual([...SECRET_KEYS].sort());
+        expect([...Object.keys(LOCAL_SECRETS), ...Object.keys(TEAM_SECRETS), ...Object.keys(TLS_FILE_SECRETS)].sort()).toEqual([...SECRET_KEYS].sort());
     });
 });
 

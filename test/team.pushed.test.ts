@@ -20,8 +20,9 @@ import { CollectorProcess, collectorConfigOf, collectorEnvOf, forTestHost } from
 import { LivePrometheus, LogsSink, asProcess, captures, exportedCost, lastTimeMs, liveTools } from "./support/liveStack";
 import { sendGrpc } from "./support/otlpSend";
 import { runProgram, stackFileConfig } from "./support/pulumiMocks";
+import { TEST_TLS } from "./support/tls";
 
-const SECRETS = { teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs", collectorToken: "team-test-token-0123456789" };
+const SECRETS = { teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs", collectorToken: "team-test-token-0123456789", collectorTlsCert: TEST_TLS.cert, collectorTlsKey: TEST_TLS.key };
 const GAP_MS = 45000;
 const CLOCK_BEHIND_MS = 180000;
 const TTL = DEFAULTS.collectorSeriesTtl;
@@ -45,12 +46,12 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend, 
         await backend.start();
         sink = new LogsSink();
         await sink.start();
-        const run = await runProgram({ ...stackFileConfig("Pulumi.team.example.yaml"), ...SECRETS }, Object.keys(SECRETS), "team");
+        const run = await runProgram({ ...stackFileConfig("Pulumi.team.example.yaml"), collectorTlsCa: TEST_TLS.ca, ...SECRETS }, Object.keys(SECRETS), "team");
         const env = collectorEnvOf(run);
         const { yaml, ports } = await forTestHost(collectorConfigOf(run), { logsUrl: sink.url, metricsUrl: backend.writeUrl });
         collector = new CollectorProcess(collectorBin, yaml, ports, env);
         await collector.start();
-        const send = (c: { signal: "metrics" | "logs"; body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, c.signal, c.body, { authorization: `Bearer ${SECRETS.collectorToken}` });
+        const send = (c: { signal: "metrics" | "logs"; body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, c.signal, c.body, { authorization: `Bearer ${SECRETS.collectorToken}` }, TEST_TLS.ca);
         // As on a running stack: the rules count a new series once the collector's own metrics have been seen.
         await backend.waitUntilEmpty(monitoringWasDown(teamReading(TTL)), 180000);
 

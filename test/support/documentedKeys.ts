@@ -6,6 +6,8 @@
  * A key path uses `*` for any list index or map key the config chooses.
  * Sources (read for contrib v0.159–0.162 and Loki 3.7.6, see README "What is machine-checked"):
  *  - collector core: extension/… healthcheck README; receiver/otlpreceiver/config.md;
+ *    config/configtls/README.md and configtls.go (cert_pem, key_pem; read at v1.64.0, the
+ *    module the v0.158.0 build uses), config/configgrpc and confighttp ServerConfig `tls`;
  *    processor/memorylimiterprocessor/README.md; exporter/exporterhelper/README.md
  *    (retry_on_failure, sending_queue incl. batch); exporter/otlphttpexporter/README.md;
  *    service telemetry docs (readers.pull.exporter.prometheus, incl. without_type_suffix).
@@ -27,6 +29,10 @@ export const COLLECTOR_KEYS = [
     "receivers.otlp.protocols.http.endpoint",
     "receivers.otlp.protocols.grpc.auth.authenticator",
     "receivers.otlp.protocols.http.auth.authenticator",
+    "receivers.otlp.protocols.grpc.tls.cert_pem",
+    "receivers.otlp.protocols.grpc.tls.key_pem",
+    "receivers.otlp.protocols.http.tls.cert_pem",
+    "receivers.otlp.protocols.http.tls.key_pem",
     "receivers.prometheus/*.config.scrape_configs.*.job_name",
     "receivers.prometheus/*.config.scrape_configs.*.scrape_interval",
     "receivers.prometheus/*.config.scrape_configs.*.static_configs.*.targets.*",

@@ -99,10 +99,10 @@ export async function sendHttp(baseUrl: string, signal: Signal, body: Json, head
     if (!res.ok) throw new Error(`OTLP/HTTP ${signal}: ${res.status} ${await res.text()}`);
 }
 
-/** One unary OTLP/gRPC export (`host:port`, plaintext); rejects with the gRPC status on failure. */
-export function sendGrpc(address: string, signal: Signal, body: Json, metadata: Record<string, string> = {}): Promise<void> {
+/** One unary OTLP/gRPC export (`host:port`; TLS verified with `ca` when given, else plaintext); rejects with the gRPC status on failure. */
+export function sendGrpc(address: string, signal: Signal, body: Json, metadata: Record<string, string> = {}, ca?: string): Promise<void> {
     const message = signal === "metrics" ? metricsToProtobuf(body) : logsToProtobuf(body);
-    const client = new grpc.Client(address, grpc.credentials.createInsecure());
+    const client = new grpc.Client(address, ca ? grpc.credentials.createSsl(Buffer.from(ca)) : grpc.credentials.createInsecure());
     const md = new grpc.Metadata();
     for (const [k, v] of Object.entries(metadata)) md.set(k, v);
     return new Promise<void>((resolve, reject) => {

@@ -49,6 +49,16 @@ export function unwrapSecrets(value: any): any {
     return value;
 }
 
+/** The value with every secret part replaced by "[secret]": what a plain-text reader of state or outputs sees. */
+export function plainParts(value: any): any {
+    if (Array.isArray(value)) return value.map(plainParts);
+    if (value && typeof value === "object") {
+        if (value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return "[secret]";
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainParts(v)]));
+    }
+    return value;
+}
+
 /** True when the value (or a part of it) arrived wrapped as a secret. */
 export function containsSecret(value: any): boolean {
     if (Array.isArray(value)) return value.some(containsSecret);
