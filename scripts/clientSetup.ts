@@ -97,7 +97,7 @@ function describeType(value: unknown): string {
 }
 
 /**
- * Checks an env block from the stack or from --env-file: an object of string values, only
+ * Checks an env block from the stack or from --env-json: an object of string values, only
  * telemetry keys (so a file handed around a team cannot slip in, say, ANTHROPIC_BASE_URL), and
  * CLAUDE_CODE_ENABLE_TELEMETRY=1. Throws a SetupError naming `origin`.
  */
@@ -118,25 +118,25 @@ export function validateEnvBlock(value: unknown, origin: string): Record<string,
     return Object.fromEntries(entries as [string, string][]);
 }
 
-/** Reads --env-file: the env object itself, or {"env": {...}} as `pulumi stack output claudeCodeSettingsJson` prints it. */
+/** Reads --env-json: the env object itself, or {"env": {...}} as `pulumi stack output claudeCodeSettingsJson` prints it. */
 export function loadEnvFile(path: string): Record<string, string> {
     let text: string;
     try {
         text = readFileSync(path, "utf8");
     } catch (e) {
-        throw new SetupError(`cannot read --env-file ${path}: ${(e as Error).message}`);
+        throw new SetupError(`cannot read --env-json ${path}: ${(e as Error).message}`);
     }
     let data: unknown;
     try {
         data = parseJsonStrict(text);
     } catch (e) {
-        throw new SetupError(`--env-file ${path} is not valid JSON: ${(e as Error).message}.`);
+        throw new SetupError(`--env-json ${path} is not valid JSON: ${(e as Error).message}.`);
     }
     if (typeof data === "object" && data !== null && !Array.isArray(data)) {
         const keys = Object.keys(data);
         if (keys.length === 1 && keys[0] === "env") data = (data as { env: unknown }).env;
     }
-    return validateEnvBlock(data, `--env-file ${path}`);
+    return validateEnvBlock(data, `--env-json ${path}`);
 }
 
 /** Where the stack's CA certificate is kept for Claude Code: beside the settings file, named for this project. */
@@ -155,7 +155,7 @@ export function caFromStackOutputs(outputs: Record<string, unknown>, stack: stri
 /** The `claudeCodeEnv` output of a deployed stack. */
 export function envFromStackOutputs(outputs: Record<string, unknown>, stack: string): Record<string, string> {
     if (!("claudeCodeEnv" in outputs)) {
-        throw new SetupError(`stack "${stack}" has no claudeCodeEnv output; update it with npm run deploy, or pass --env-file <json>.`);
+        throw new SetupError(`stack "${stack}" has no claudeCodeEnv output; update it with npm run deploy, or pass --env-json <json>.`);
     }
     return validateEnvBlock(outputs.claudeCodeEnv, `the claudeCodeEnv output of stack "${stack}"`);
 }
@@ -646,7 +646,7 @@ anywhere: Claude Code ignores those variables there, so the user-level file is t
 
 Options:
   --stack <name>      read the claudeCodeEnv output of this stack (default: $PULUMI_STACK or "local")
-  --env-file <json>   take the env block from a JSON file instead of the stack: an object of string
+  --env-json <json>   take the env block from a JSON file instead of the stack: an object of string
                       values, or {"env": {...}} as \`pulumi stack output claudeCodeSettingsJson\` prints it
   --dry-run           show which env keys would be added, updated or removed; write nothing
   --print             print the resulting settings.json; write nothing
@@ -684,7 +684,7 @@ export function parseOptions(argv: string[]): Options {
             allowPositionals: false,
             options: {
                 stack: { type: "string" },
-                "env-file": { type: "string" },
+                "env-json": { type: "string" },
                 "dry-run": { type: "boolean", default: false },
                 print: { type: "boolean", default: false },
                 "show-secrets": { type: "boolean", default: false },
@@ -695,12 +695,12 @@ export function parseOptions(argv: string[]): Options {
     } catch (e) {
         throw new SetupError(`${(e as Error).message}\nRun with --help for the options.`, 2);
     }
-    if (values.stack !== undefined && values["env-file"] !== undefined) {
-        throw new SetupError("--stack and --env-file exclude each other: the env block comes from a deployed stack or from a file.", 2);
+    if (values.stack !== undefined && values["env-json"] !== undefined) {
+        throw new SetupError("--stack and --env-json exclude each other: the env block comes from a deployed stack or from a file.", 2);
     }
     return {
         stack: values.stack as string | undefined,
-        envFile: values["env-file"] as string | undefined,
+        envFile: values["env-json"] as string | undefined,
         dryRun: values["dry-run"] as boolean,
         print: values.print as boolean,
         showSecrets: values["show-secrets"] as boolean,
@@ -773,7 +773,7 @@ function runOrThrow(argv: string[], deps: Deps): number {
     let ca: string | undefined;
     if (options.envFile !== undefined) {
         env = loadEnvFile(options.envFile);
-        source = `--env-file ${options.envFile}`;
+        source = `--env-json ${options.envFile}`;
     } else {
         const stack = options.stack ?? deps.env.PULUMI_STACK ?? "local";
         let outputs: Record<string, unknown>;
@@ -781,7 +781,7 @@ function runOrThrow(argv: string[], deps: Deps): number {
             outputs = deps.readStackOutputs(stack);
         } catch (e) {
             if (e instanceof SetupError) throw e;
-            throw new SetupError(`${(e as Error).message}\nOr pass --env-file <json> with the env block from whoever deployed the stack.`);
+            throw new SetupError(`${(e as Error).message}\nOr pass --env-json <json> with the env block from whoever deployed the stack.`);
         }
         env = envFromStackOutputs(outputs, stack);
         ca = caFromStackOutputs(outputs, stack);

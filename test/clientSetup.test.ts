@@ -98,7 +98,7 @@ describe("where the settings go", () => {
     it("writes into $CLAUDE_CONFIG_DIR and leaves ~/.claude alone", () => {
         const home = tempHome();
         const configDir = join(home, "xdg", "claude");
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)], { env: { CLAUDE_CONFIG_DIR: configDir } });
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)], { env: { CLAUDE_CONFIG_DIR: configDir } });
         expect(r.status).toBe(0);
         expect(JSON.parse(readFileSync(join(configDir, "settings.json"), "utf8"))).toEqual({ env: STACK_ENV });
         expect(existsSync(join(home, ".claude"))).toBe(false);
@@ -109,7 +109,7 @@ describe("where the settings go", () => {
 describe("creating and merging", () => {
     it("creates the missing directory and file with exactly the env block", () => {
         const home = tempHome();
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
         expect(r.status).toBe(0);
         const text = readFileSync(settingsFile(home), "utf8");
         expect(text).toBe(`${JSON.stringify({ env: STACK_ENV }, null, 2)}\n`);
@@ -127,7 +127,7 @@ describe("creating and merging", () => {
         const home = tempHome();
         mkdirSync(join(home, ".claude"));
         writeFileSync(join(home, ".claude", "CLAUDE.md"), "notes");
-        expect(runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]).status).toBe(0);
+        expect(runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]).status).toBe(0);
         expect(JSON.parse(readFileSync(settingsFile(home), "utf8"))).toEqual({ env: STACK_ENV });
         expect(extraFiles(home)).toEqual(["CLAUDE.md"]);
     });
@@ -145,7 +145,7 @@ describe("creating and merging", () => {
             includeCoAuthoredBy: false,
         };
         const file = writeSettings(home, `${JSON.stringify(before, null, 4)}\n`);
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
         expect(r.status).toBe(0);
 
         const text = readFileSync(file, "utf8");
@@ -166,7 +166,7 @@ describe("creating and merging", () => {
     it("adds env at the end of a file that has none", () => {
         const home = tempHome();
         const file = writeSettings(home, '{\n  "model": "sonnet"\n}\n');
-        expect(runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]).status).toBe(0);
+        expect(runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]).status).toBe(0);
         const after = JSON.parse(readFileSync(file, "utf8"));
         expect(Object.keys(after)).toEqual(["model", "env"]);
         expect(after.env).toEqual(STACK_ENV);
@@ -175,7 +175,7 @@ describe("creating and merging", () => {
     it("updates a changed value in place and reports it", () => {
         const home = tempHome();
         const file = writeSettings(home, `${JSON.stringify({ env: { ...STACK_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: "http://old-host:4317" } }, null, 2)}\n`);
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
         expect(r.status).toBe(0);
         expect(readFileSync(file, "utf8")).toBe(`${JSON.stringify({ env: STACK_ENV }, null, 2)}\n`);
         expect(r.out).toContain("~ OTEL_EXPORTER_OTLP_ENDPOINT: http://old-host:4317 → http://127.0.0.1:4317  (updated)");
@@ -188,21 +188,21 @@ describe("creating and merging", () => {
         const file = join(home, ".claude", "settings.json");
         mkdirSync(join(home, ".claude"));
         writeFileSync(file, '\uFEFF{\r\n\t"model": "opus"\r\n}');
-        expect(runIn(home, ["--env-file", writeEnvFile(home, { CLAUDE_CODE_ENABLE_TELEMETRY: "1" })]).status).toBe(0);
+        expect(runIn(home, ["--env-json", writeEnvFile(home, { CLAUDE_CODE_ENABLE_TELEMETRY: "1" })]).status).toBe(0);
         expect(readFileSync(file, "utf8")).toBe('\uFEFF{\r\n\t"model": "opus",\r\n\t"env": {\r\n\t\t"CLAUDE_CODE_ENABLE_TELEMETRY": "1"\r\n\t}\r\n}');
     });
 
     it("expands a one-line file to two-space indentation", () => {
         const home = tempHome();
         const file = writeSettings(home, '{"model": "opus"}');
-        expect(runIn(home, ["--env-file", writeEnvFile(home, { CLAUDE_CODE_ENABLE_TELEMETRY: "1" })]).status).toBe(0);
+        expect(runIn(home, ["--env-json", writeEnvFile(home, { CLAUDE_CODE_ENABLE_TELEMETRY: "1" })]).status).toBe(0);
         expect(readFileSync(file, "utf8")).toBe('{\n  "model": "opus",\n  "env": {\n    "CLAUDE_CODE_ENABLE_TELEMETRY": "1"\n  }\n}\n');
     });
 
     it("treats an empty file as {}", () => {
         const home = tempHome();
         const file = writeSettings(home, "\n");
-        expect(runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]).status).toBe(0);
+        expect(runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]).status).toBe(0);
         expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ env: STACK_ENV });
         expect(readFileSync(`${file}.bak-${backupStamp(NOW)}`, "utf8")).toBe("\n");
     });
@@ -214,7 +214,7 @@ describe("creating and merging", () => {
         writeFileSync(real, '{"model": "opus"}');
         mkdirSync(join(home, ".claude"));
         symlinkSync(real, settingsFile(home));
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
         expect(r.status).toBe(0);
         expect(r.out).toContain(`symlink to ${real}`);
         expect(statSync(settingsFile(home)).isFile()).toBe(true);
@@ -230,12 +230,12 @@ describe("idempotency and backups", () => {
         const home = tempHome();
         const file = writeSettings(home, '{\n  "model": "opus",\n  "env": {\n    "FOO": "bar"\n  }\n}\n');
         const envFile = writeEnvFile(home, STACK_ENV);
-        expect(runIn(home, ["--env-file", envFile]).status).toBe(0);
+        expect(runIn(home, ["--env-json", envFile]).status).toBe(0);
         expect(extraFiles(home)).toHaveLength(1); // the first run's backup
         const bytes = readFileSync(file);
         const mtime = statSync(file).mtimeMs;
 
-        const second = runIn(home, ["--env-file", envFile], { now: () => new Date(NOW.getTime() + 60000) });
+        const second = runIn(home, ["--env-json", envFile], { now: () => new Date(NOW.getTime() + 60000) });
         expect(second.status).toBe(0);
         expect(second.out).toContain("Already up to date");
         expect(second.out).not.toMatch(/\((added|updated|removed)\)/);
@@ -248,7 +248,7 @@ describe("idempotency and backups", () => {
         const home = tempHome();
         const original = `{"env":${JSON.stringify(STACK_ENV)},   "model":"opus"}`;
         const file = writeSettings(home, original);
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
         expect(r.status).toBe(0);
         expect(r.out).toContain("Already up to date");
         expect(readFileSync(file, "utf8")).toBe(original);
@@ -259,7 +259,7 @@ describe("idempotency and backups", () => {
         const home = tempHome();
         const original = '{\n  "env": { "OTEL_METRIC_EXPORT_INTERVAL": "60000" },\n  "model": "opus"\n}\n';
         const file = writeSettings(home, original, 0o640);
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
         expect(r.status).toBe(0);
         const backup = `${file}.bak-20261127T063017Z`;
         expect(r.out).toContain(`Backup of the previous file: ${backup}`);
@@ -271,8 +271,8 @@ describe("idempotency and backups", () => {
     it("never overwrites an earlier backup made in the same second", () => {
         const home = tempHome();
         const file = writeSettings(home, "{}");
-        expect(runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]).status).toBe(0);
-        expect(runIn(home, ["--env-file", writeEnvFile(home, TEAM_ENV)]).status).toBe(0);
+        expect(runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]).status).toBe(0);
+        expect(runIn(home, ["--env-json", writeEnvFile(home, TEAM_ENV)]).status).toBe(0);
         expect(readFileSync(`${file}.bak-20261127T063017Z`, "utf8")).toBe("{}");
         expect(JSON.parse(readFileSync(`${file}.bak-20261127T063017Z-1`, "utf8"))).toEqual({ env: STACK_ENV });
     });
@@ -293,7 +293,7 @@ describe("refusing malformed files (exit 1, file untouched)", () => {
         const home = tempHome();
         const file = writeSettings(home, text);
         const mtime = statSync(file).mtimeMs;
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
         expect(r.status).toBe(1);
         expect(r.err).toContain(`refusing to change ${file}`);
         expect(r.err).toMatch(message);
@@ -354,14 +354,14 @@ describe("refusing malformed files (exit 1, file untouched)", () => {
     it("also in --print and --dry-run", () => {
         const home = tempHome();
         writeSettings(home, "{ // no\n}");
-        for (const flag of ["--print", "--dry-run"]) expect(runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV), flag]).status).toBe(1);
+        for (const flag of ["--print", "--dry-run"]) expect(runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV), flag]).status).toBe(1);
     });
 });
 
 describe("--print and --dry-run write nothing", () => {
     it("--print shows the resulting file with secrets masked, and creates neither file nor directory", () => {
         const home = tempHome();
-        const r = runIn(home, ["--env-file", writeEnvFile(home, TEAM_ENV), "--print"]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, TEAM_ENV), "--print"]);
         expect(r.status).toBe(0);
         expect(existsSync(join(home, ".claude"))).toBe(false);
         const printed = JSON.parse(r.out);
@@ -374,11 +374,11 @@ describe("--print and --dry-run write nothing", () => {
         const home = tempHome();
         const file = writeSettings(home, JSON.stringify({ env: { ANTHROPIC_API_KEY: "sk-ant-xyz", OTEL_EXPORTER_OTLP_HEADERS: `authorization=${TOKEN}` } }));
         const before = readFileSync(file, "utf8");
-        const masked = runIn(home, ["--env-file", writeEnvFile(home, TEAM_ENV), "--print"]);
+        const masked = runIn(home, ["--env-json", writeEnvFile(home, TEAM_ENV), "--print"]);
         expect(JSON.parse(masked.out).env.ANTHROPIC_API_KEY).toBe("****");
         expect(masked.all).not.toContain("sk-ant-xyz");
         expect(masked.all).not.toContain("very-secret");
-        const shown = runIn(home, ["--env-file", writeEnvFile(home, TEAM_ENV), "--print", "--show-secrets"]);
+        const shown = runIn(home, ["--env-json", writeEnvFile(home, TEAM_ENV), "--print", "--show-secrets"]);
         expect(JSON.parse(shown.out).env).toEqual({ ANTHROPIC_API_KEY: "sk-ant-xyz", ...TEAM_ENV });
         expect(readFileSync(file, "utf8")).toBe(before);
         expect(extraFiles(home)).toEqual([]);
@@ -388,7 +388,7 @@ describe("--print and --dry-run write nothing", () => {
         const home = tempHome();
         const file = writeSettings(home, JSON.stringify({ env: { OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer old-token" } }));
         const before = readFileSync(file, "utf8");
-        const r = runIn(home, ["--env-file", writeEnvFile(home, TEAM_ENV), "--dry-run"]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, TEAM_ENV), "--dry-run"]);
         expect(r.status).toBe(0);
         expect(r.out).toContain("~ OTEL_EXPORTER_OTLP_HEADERS: authorization=**** → Authorization=****  (updated)");
         expect(r.out).toContain("+ OTEL_EXPORTER_OTLP_ENDPOINT = http://127.0.0.1:4317  (added)");
@@ -400,7 +400,7 @@ describe("--print and --dry-run write nothing", () => {
 
     it("the normal report masks secrets as well", () => {
         const home = tempHome();
-        const r = runIn(home, ["--env-file", writeEnvFile(home, TEAM_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, TEAM_ENV)]);
         expect(r.out).toContain("+ OTEL_EXPORTER_OTLP_HEADERS = Authorization=****  (added)");
         expect(r.all).not.toContain("very-secret");
         expect(readFileSync(settingsFile(home), "utf8")).toContain(TOKEN); // the file itself has the real value
@@ -410,14 +410,14 @@ describe("--print and --dry-run write nothing", () => {
 describe("file modes", () => {
     it("a new file holding a header token is created with mode 600", () => {
         const home = tempHome();
-        expect(runIn(home, ["--env-file", writeEnvFile(home, TEAM_ENV)]).status).toBe(0);
+        expect(runIn(home, ["--env-json", writeEnvFile(home, TEAM_ENV)]).status).toBe(0);
         expect(statSync(settingsFile(home)).mode & 0o777).toBe(0o600);
     });
 
     it("an existing world-readable file keeps its mode, with a warning when it now holds a token", () => {
         const home = tempHome();
         const file = writeSettings(home, "{}", 0o644);
-        const r = runIn(home, ["--env-file", writeEnvFile(home, TEAM_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, TEAM_ENV)]);
         expect(r.status).toBe(0);
         expect(statSync(file).mode & 0o777).toBe(0o644);
         expect(r.err).toContain(`chmod 600 ${file}`);
@@ -430,7 +430,7 @@ describe("stale keys", () => {
     it("are kept and reported by default", () => {
         const home = tempHome();
         const path = writeSettings(home, JSON.stringify(file));
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
         expect(r.status).toBe(0);
         const env = JSON.parse(readFileSync(path, "utf8")).env;
         expect(env).toMatchObject(file.env);
@@ -442,7 +442,7 @@ describe("stale keys", () => {
     it("--prune removes telemetry keys the stack does not set, and nothing else", () => {
         const home = tempHome();
         const path = writeSettings(home, JSON.stringify(file));
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV), "--prune"]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV), "--prune"]);
         expect(r.status).toBe(0);
         expect(JSON.parse(readFileSync(path, "utf8")).env).toEqual({ ANTHROPIC_MODEL: "opus", ...STACK_ENV });
         expect(r.out).toContain("- OTEL_EXPORTER_OTLP_METRICS_ENDPOINT = http://elsewhere:4318/v1/metrics  (removed)");
@@ -456,7 +456,7 @@ describe("warnings", () => {
         const home = tempHome();
         const managed = join(home, "managed-settings.json");
         writeFileSync(managed, JSON.stringify({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: "https://otel.corp.example:4317", OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=abc123" } }));
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)], { managedSettingsPaths: [managed, join(home, "absent.json")] });
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)], { managedSettingsPaths: [managed, join(home, "absent.json")] });
         expect(r.status).toBe(0);
         expect(r.err).toContain(`managed settings exist at ${managed}; it sets OTEL_EXPORTER_OTLP_ENDPOINT=https://otel.corp.example:4317, OTEL_EXPORTER_OTLP_HEADERS=x-api-key=****`);
         expect(r.err).toContain("lock the OTLP destination");
@@ -466,13 +466,13 @@ describe("warnings", () => {
 
     it("no managed or shell warning when there is nothing to warn about", () => {
         const home = tempHome();
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)], { env: { PATH: "/usr/bin", OTEL_EXPORTER_OTLP_ENDPOINT: STACK_ENV.OTEL_EXPORTER_OTLP_ENDPOINT } });
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)], { env: { PATH: "/usr/bin", OTEL_EXPORTER_OTLP_ENDPOINT: STACK_ENV.OTEL_EXPORTER_OTLP_ENDPOINT } });
         expect(r.err).toBe("");
     });
 
     it("OTEL_* variables in the shell: the file wins for keys it sets; others still apply", () => {
         const home = tempHome();
-        const r = runIn(home, ["--env-file", writeEnvFile(home, STACK_ENV)], {
+        const r = runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)], {
             env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector.old:4317", OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: "http://elsewhere/v1/logs", OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer shell-token" },
         });
         expect(r.status).toBe(0);
@@ -484,7 +484,7 @@ describe("warnings", () => {
 
     it("content logging turned on", () => {
         const home = tempHome();
-        const r = runIn(home, ["--env-file", writeEnvFile(home, { ...STACK_ENV, OTEL_LOG_USER_PROMPTS: "1" })]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, { ...STACK_ENV, OTEL_LOG_USER_PROMPTS: "1" })]);
         expect(r.err).toContain("OTEL_LOG_USER_PROMPTS=1 is on");
     });
 });
@@ -544,14 +544,14 @@ describe("where the env block comes from", () => {
         const failing = runIn(home, [], { readStackOutputs: () => { throw new Error('could not read the outputs of stack "local" (deploy it first with npm run deploy)'); } });
         expect(failing.status).toBe(1);
         expect(failing.err).toContain("deploy it first");
-        expect(failing.err).toContain("--env-file");
+        expect(failing.err).toContain("--env-json");
         const old = runIn(home, [], { readStackOutputs: () => ({ grafanaUrl: "x" }) });
         expect(old.status).toBe(1);
         expect(old.err).toContain('stack "local" has no claudeCodeEnv output');
         expect(existsSync(join(home, ".claude"))).toBe(false);
     });
 
-    it("--env-file takes the env object or {\"env\": {...}} as claudeCodeSettingsJson prints it", () => {
+    it("--env-json takes the env object or {\"env\": {...}} as claudeCodeSettingsJson prints it", () => {
         const home = tempHome();
         expect(loadEnvFile(writeEnvFile(home, STACK_ENV))).toEqual(STACK_ENV);
         expect(loadEnvFile(writeEnvFile(home, { env: STACK_ENV }))).toEqual(STACK_ENV);
@@ -564,23 +564,23 @@ describe("where the env block comes from", () => {
         expect(() => validateEnvBlock({}, "x")).toThrow(/empty/);
         expect(() => validateEnvBlock(["a"], "x")).toThrow(/x is an array/);
         const home = tempHome();
-        const r = runIn(home, ["--env-file", writeEnvFile(home, { ...STACK_ENV, PATH: "/tmp/evil" })]);
+        const r = runIn(home, ["--env-json", writeEnvFile(home, { ...STACK_ENV, PATH: "/tmp/evil" })]);
         expect(r.status).toBe(1);
         expect(r.err).toContain("PATH is not a telemetry variable");
         expect(existsSync(join(home, ".claude"))).toBe(false);
     });
 
-    it("an --env-file that is missing or not JSON", () => {
+    it("an --env-json that is missing or not JSON", () => {
         const home = tempHome();
-        expect(runIn(home, ["--env-file", join(home, "nope.json")]).err).toMatch(/cannot read --env-file/);
+        expect(runIn(home, ["--env-json", join(home, "nope.json")]).err).toMatch(/cannot read --env-json/);
         writeFileSync(join(home, "bad.json"), '{"CLAUDE_CODE_ENABLE_TELEMETRY": "1",}');
-        expect(runIn(home, ["--env-file", join(home, "bad.json")]).err).toMatch(/--env-file .*bad\.json is not valid JSON: .*line 1, column 38; there is a trailing comma at line 1, column 37/);
+        expect(runIn(home, ["--env-json", join(home, "bad.json")]).err).toMatch(/--env-json .*bad\.json is not valid JSON: .*line 1, column 38; there is a trailing comma at line 1, column 37/);
     });
 
     it("usage errors exit 2", () => {
         const home = tempHome();
         expect(runIn(home, ["--nope"]).status).toBe(2);
-        expect(runIn(home, ["--stack", "a", "--env-file", "b"]).status).toBe(2);
+        expect(runIn(home, ["--stack", "a", "--env-json", "b"]).status).toBe(2);
         expect(runIn(home, ["positional"]).status).toBe(2);
     });
 });
@@ -642,11 +642,22 @@ describe("the CLI end to end (npm run client-setup, via tsx)", () => {
         return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     }
 
+    it("a missing --env-json file gets the script's own message and exit status (tsx would hand Node's --env-file to Node)", () => {
+        const home = tempHome();
+        const missing = cli(home, ["--env-json", join(home, "typo.json")]);
+        expect(missing.status).toBe(1);
+        expect(missing.stderr).toContain(`client-setup: cannot read --env-json ${join(home, "typo.json")}: ENOENT`);
+        // What the old name did: Node took it as its own flag and exited 9 before the script ran.
+        const old = cli(home, ["--env-file", join(home, "typo.json")]);
+        expect(old.status).toBe(9);
+        expect(old.stderr).toContain("typo.json: not found");
+    });
+
     it("creates, then reports up to date, then refuses a commented file; exit codes 0, 0, 1", () => {
         const home = tempHome();
         const envFile = writeEnvFile(home, { env: TEAM_ENV });
 
-        const first = cli(home, ["--env-file", envFile]);
+        const first = cli(home, ["--env-json", envFile]);
         // No error and no warning (a managed settings file on the machine running the tests would be the one legitimate warning).
         expect(first.stderr.split("\n").filter((l) => l !== "" && !l.includes("managed settings exist"))).toEqual([]);
         expect(first.status).toBe(0);
@@ -656,14 +667,14 @@ describe("the CLI end to end (npm run client-setup, via tsx)", () => {
         expect(JSON.parse(readFileSync(settingsFile(home), "utf8"))).toEqual({ env: TEAM_ENV });
         expect(statSync(settingsFile(home)).mode & 0o777).toBe(0o600);
 
-        const second = cli(home, ["--env-file", envFile]);
+        const second = cli(home, ["--env-json", envFile]);
         expect(second.status).toBe(0);
         expect(second.stdout).toContain("Already up to date");
         expect(extraFiles(home)).toEqual([]);
 
         const commented = '{\n  // telemetry\n  "env": {}\n}\n';
         writeFileSync(settingsFile(home), commented);
-        const third = cli(home, ["--env-file", envFile]);
+        const third = cli(home, ["--env-json", envFile]);
         expect(third.status).toBe(1);
         expect(third.stderr).toContain(`client-setup: refusing to change ${settingsFile(home)}: it is not valid JSON: it contains a comment at line 2, column 3`);
         expect(readFileSync(settingsFile(home), "utf8")).toBe(commented);
@@ -673,7 +684,7 @@ describe("the CLI end to end (npm run client-setup, via tsx)", () => {
     it("--print on stdout is the resulting JSON, masked; CLAUDE_CONFIG_DIR is honoured", () => {
         const home = tempHome();
         const configDir = join(home, "cfg");
-        const r = cli(home, ["--env-file", writeEnvFile(home, TEAM_ENV), "--print"], { CLAUDE_CONFIG_DIR: configDir });
+        const r = cli(home, ["--env-json", writeEnvFile(home, TEAM_ENV), "--print"], { CLAUDE_CONFIG_DIR: configDir });
         expect(r.status).toBe(0);
         expect(JSON.parse(r.stdout).env.OTEL_EXPORTER_OTLP_HEADERS).toBe("Authorization=****");
         expect(r.stderr).toContain(join(configDir, "settings.json"));
@@ -684,7 +695,7 @@ describe("the CLI end to end (npm run client-setup, via tsx)", () => {
         const home = tempHome();
         const help = cli(home, ["--help"]);
         expect(help.status).toBe(0);
-        for (const text of ["--stack", "--env-file", "--print", "--dry-run", "--show-secrets", "--prune", "cannot turn telemetry on", "CLAUDE_CONFIG_DIR", "managed"]) {
+        for (const text of ["--stack", "--env-json", "--print", "--dry-run", "--show-secrets", "--prune", "cannot turn telemetry on", "CLAUDE_CONFIG_DIR", "managed"]) {
             expect(help.stdout).toContain(text);
         }
         const bad = cli(home, ["--frobnicate"]);
