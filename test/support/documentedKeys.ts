@@ -13,7 +13,7 @@
  *    service telemetry docs (readers.pull.exporter.prometheus, incl. without_type_suffix).
  *  - contrib: processor/transformprocessor/README.md; processor/deltatocumulativeprocessor/README.md;
  *    exporter/prometheusexporter/README.md; exporter/prometheusremotewriteexporter/README.md
- *    (endpoint, auth, retry_on_failure, remote_write_queue.{enabled,queue_size},
+ *    (endpoint, auth, retry_on_failure, timeout, remote_write_queue.{enabled,queue_size},
  *    max_batch_request_parallelism; read at v0.158.0);
  *    extension/bearertokenauthextension/README.md (token; server use in receivers' auth);
  *    extension/basicauthextension/README.md (client_auth.username/password);
@@ -57,6 +57,7 @@ export const COLLECTOR_KEYS = [
     "exporters.prometheus_remote_write.retry_on_failure.initial_interval",
     "exporters.prometheus_remote_write.retry_on_failure.max_interval",
     "exporters.prometheus_remote_write.retry_on_failure.max_elapsed_time",
+    "exporters.prometheus_remote_write.timeout",
     "exporters.prometheus_remote_write.remote_write_queue.enabled",
     "exporters.prometheus_remote_write.remote_write_queue.queue_size",
     "exporters.prometheus_remote_write.max_batch_request_parallelism",
