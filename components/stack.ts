@@ -113,7 +113,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
         const dashboards = allDashboards(s.teamLabel, s.mode);
         const alerts = alertGroups({ ...s, grafanaUrl });
-        const recordingGroups = this.local ? [] : grafanaRecordingGroups(s.collectorSeriesTtl);
+        const recordingGroups = this.local ? [] : grafanaRecordingGroups(s);
         const sources = dataSources(s);
         // The recorded series are written back with the metrics data source's auth.
         const recordingAuth = sources.find((d) => d.uid === DATASOURCE_UIDS.prometheus)!.auth;

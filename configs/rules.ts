@@ -48,7 +48,7 @@ import { STREAM_START } from "./collector";
 import { DATASOURCE_UIDS } from "./dashboards/model";
 import type { RuleGroup } from "./prometheus";
 import { pipelineSignals } from "./pipeline";
-import { parseDuration } from "./settings";
+import { PlainSettings, parseDuration } from "./settings";
 import {
     CLAUDE_CODE_SELECTOR,
     INCREMENT_INTERVAL,
@@ -96,9 +96,17 @@ export interface IncrementReading {
     lookback?: string;
 }
 
-/** How team mode reads: on pushed series, with the delay written into each selector. */
-export function teamReading(seriesTtl: string): IncrementReading {
-    return { delay: INCREMENT_QUERY_OFFSET, lookback: pushedPreviousValueLookback(seriesTtl) };
+/** What team mode's recording rules depend on. */
+export type TeamRecordingSettings = Pick<PlainSettings, "collectorSeriesTtl" | "teamRecordingDelay">;
+
+/**
+ * How team mode reads: on pushed series, with the delay written into each selector. Points keep
+ * their timestamps, so one the backend gets more than the delay after the collector stamped it
+ * (the backend unreachable meanwhile) lands in a minute already read and is not counted
+ * (test/team.late.test.ts); teamRecordingDelay trades that against how far the dashboards lag.
+ */
+export function teamReading(s: TeamRecordingSettings): IncrementReading {
+    return { delay: s.teamRecordingDelay, lookback: pushedPreviousValueLookback(s.collectorSeriesTtl) };
 }
 
 /** Where the previous-value window ends: the interval back, and the delay further. */
@@ -163,8 +171,8 @@ export function incrementRecords(reading: IncrementReading = {}): { record: stri
 }
 
 /** The records as team mode evaluates them (teamReading). */
-export function teamIncrementRecords(seriesTtl: string): { record: string; expr: string }[] {
-    return incrementRecords(teamReading(seriesTtl));
+export function teamIncrementRecords(s: TeamRecordingSettings): { record: string; expr: string }[] {
+    return incrementRecords(teamReading(s));
 }
 
 /** The rules for the stack's own Prometheus. */
@@ -194,14 +202,14 @@ export interface RecordingGroup {
  * query_offset. The series are pushed, so the previous value is looked for over the series TTL
  * (pushedPreviousValueLookback).
  */
-export function grafanaRecordingGroups(seriesTtl: string): RecordingGroup[] {
+export function grafanaRecordingGroups(s: TeamRecordingSettings): RecordingGroup[] {
     const uid = DATASOURCE_UIDS.prometheus;
-    const lookback = (parseDuration(pushedPreviousValueLookback(seriesTtl))! + parseDuration(INCREMENT_INTERVAL)! + parseDuration(INCREMENT_QUERY_OFFSET)!) / 1000;
+    const lookback = (parseDuration(pushedPreviousValueLookback(s.collectorSeriesTtl))! + parseDuration(INCREMENT_INTERVAL)! + parseDuration(s.teamRecordingDelay)!) / 1000;
     return [
         {
             name: "Claude Code increments",
             intervalSeconds: parseDuration(INCREMENT_INTERVAL)! / 1000,
-            rules: teamIncrementRecords(seriesTtl).map(({ record, expr }) => ({
+            rules: teamIncrementRecords(s).map(({ record, expr }) => ({
                 name: record,
                 // uids are at most 40 characters: the recorded name without its fixed parts.
                 uid: `ccrec-${record.replace(/^claude_code:/, "").replace(/:increase1m$/, "").replace(/:(\w+)_increase1m$/, "-by-$1").replace(/_/g, "-")}`,

@@ -120,6 +120,8 @@ export const DEFAULTS = {
     teamLogsQueryUrl: "",
     /** Team mode: basic-auth user for Loki ("" = bearer token, or no auth without a token). */
     teamLogsUser: "",
+    /** Team mode: how far behind real time the recording rules read; a point the backend gets later is not counted (dashboards lag by as much). */
+    teamRecordingDelay: "30s",
     /** Only warn (instead of stopping) about a `claude-code-monitoring:` key the program does not know. */
     allowUnknownSettings: false,
 };
@@ -412,6 +414,9 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
     );
     const scrapeInterval = duration("scrapeInterval", 1e3, (ms) => (ms > 300e3 ? "is longer than 5m; Prometheus would treat series as stale between scrapes" : undefined));
     const collectorSeriesTtl = duration("collectorSeriesTtl", 300e3);
+    const teamRecordingDelay = duration("teamRecordingDelay", 30e3, (ms) =>
+        ms > 1800e3 ? "is longer than 30m; every team dashboard and budget alert would lag by as much" : ms % 1000 !== 0 ? "is not a whole number of seconds" : undefined,
+    );
 
     const clientMetricExportIntervalMs = int("clientMetricExportIntervalMs", 1000, 600000, "an export interval in milliseconds");
     const clientLogsExportIntervalMs = int("clientLogsExportIntervalMs", 1000, 600000, "an export interval in milliseconds");
@@ -544,6 +549,7 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
         teamMetricsUser: str("teamMetricsUser"),
         teamMetricsWriteUser: str("teamMetricsWriteUser"),
         teamLogsUser: str("teamLogsUser"),
+        teamRecordingDelay,
         allowUnknownSettings: bool("allowUnknownSettings"),
         secrets,
     };

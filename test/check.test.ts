@@ -476,7 +476,7 @@ describe("runCheck against a fake stack", () => {
         const s = await fake({ teamMode: true, token: "team-token" });
         expect(s.targets.prometheusUrl).toBeUndefined();
         expect(s.targets.lokiUrl).toBeUndefined();
-        expect(s.targets.ruleGroups.map((g) => g.name)).toContain(grafanaRecordingGroups(DEFAULTS.collectorSeriesTtl)[0].name);
+        expect(s.targets.ruleGroups.map((g) => g.name)).toContain(grafanaRecordingGroups(DEFAULTS)[0].name);
         const { results, ok } = await check(s);
         expect(results.filter((r) => r.status !== "PASS")).toEqual([]);
         expect(ok).toBe(true);

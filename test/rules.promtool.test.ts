@@ -227,7 +227,7 @@ describe("increment recording rules (promtool test rules)", () => {
 
     it("team mode's delayed expressions (Grafana-managed rules have no query_offset) give the same totals", (ctx) => {
         // The expressions Grafana evaluates, run by Prometheus with no query_offset of its own.
-        const delayed = buildRuleFiles([{ name: "delayed", interval: "1m", rules: teamIncrementRecords(DEFAULTS.collectorSeriesTtl) }]);
+        const delayed = buildRuleFiles([{ name: "delayed", interval: "1m", rules: teamIncrementRecords(DEFAULTS) }]);
         expect(delayed["claude-code.yml"]).not.toContain("query_offset");
         const measures = Object.keys(METRICS) as Measure[];
         const out = promtoolTestRules(
@@ -281,7 +281,7 @@ describe("increment recording rules (promtool test rules)", () => {
                 ],
                 ctx.skip,
             );
-        expect(test(teamIncrementRecords(DEFAULTS.collectorSeriesTtl), 2.5)).toContain("SUCCESS");
+        expect(test(teamIncrementRecords(DEFAULTS), 2.5)).toContain("SUCCESS");
         expect(test(incrementRecords({ delay: INCREMENT_QUERY_OFFSET }), 2 + 2.5)).toContain("SUCCESS");
     });
 

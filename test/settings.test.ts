@@ -137,6 +137,9 @@ describe("invalid settings", () => {
         ["SMTP host without port", { smtpHost: "smtp.example.com" }, /^smtpHost: "smtp.example.com" is not host:port/],
         ["scrape interval too long", { scrapeInterval: "10m" }, /^scrapeInterval: "10m" is longer than 5m/],
         ["series TTL too short", { collectorSeriesTtl: "1m" }, /^collectorSeriesTtl: "1m" is shorter than the minimum of 5m/],
+        ["recording delay too short", { teamRecordingDelay: "10s" }, /^teamRecordingDelay: "10s" is shorter than the minimum of 30s/],
+        ["recording delay too long", { teamRecordingDelay: "1h" }, /^teamRecordingDelay: "1h" is longer than 30m; every team dashboard and budget alert would lag by as much/],
+        ["recording delay not whole seconds", { teamRecordingDelay: "30s500ms" }, /^teamRecordingDelay: "30s500ms" is not a whole number of seconds/],
         ["export interval too short", { clientMetricExportIntervalMs: "100" }, /^clientMetricExportIntervalMs: "100" is not an export interval in milliseconds/],
         ["bad admin user", { grafanaAdminUser: "ad min" }, /^grafanaAdminUser: "ad min" must be 1-64 letters/],
     ];

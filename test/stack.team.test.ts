@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { DEFAULTS } from "../configs/settings";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
-import { INCREMENT_QUERY_OFFSET, teamIncrementRecords } from "../configs/rules";
+import { teamIncrementRecords } from "../configs/rules";
 import { COLLECTOR_ENV } from "../configs/collector";
 import { ProgramRun, TYPES, containsSecret, lastRegistrations, plainParts, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
 import { TEST_TLS } from "./support/tls";
@@ -82,14 +82,14 @@ describe("team mode (Pulumi.team.example.yaml)", () => {
 
     it("delivers the recording rules as Grafana-managed recording rules that write back to the team's Prometheus", () => {
         const group = run.ofType(TYPES.ruleGroup).find((g) => g.inputs.name === "Claude Code increments")!.inputs;
-        const expected = teamIncrementRecords(DEFAULTS.collectorSeriesTtl);
+        const expected = teamIncrementRecords(DEFAULTS);
         expect(group.intervalSeconds).toBe(60);
         expect(group.rules.map((r: any) => r.record.metric)).toEqual(expected.map((r) => r.record));
         for (const [i, rule] of group.rules.entries()) {
             expect(rule.record).toEqual({ metric: expected[i].record, from: "A", targetDatasourceUid: "claude-code-prometheus" });
             const model = JSON.parse(rule.datas[0].model);
             expect(model.expr).toBe(expected[i].expr);
-            expect(model.expr).toContain(`offset ${INCREMENT_QUERY_OFFSET}`);
+            expect(model.expr).toContain(`offset ${DEFAULTS.teamRecordingDelay}`);
             expect(rule.uid.length).toBeLessThanOrEqual(40);
         }
         // The same alert groups as a local stack, routed without touching the org's policy tree.
@@ -154,6 +154,18 @@ describe("team mode variants", () => {
         expect(r.one(TYPES.dataSource, "-datasource-claude-code-prometheus").inputs.basicAuthUsername).toBe(example.teamMetricsUser);
         // Without it, both use teamMetricsUser.
         expect(collectorConfig(run).extensions["basicauth/metrics"].client_auth.username).toBe(example.teamMetricsUser);
+    });
+
+    it("a longer teamRecordingDelay reads every selector that much further back, and Grafana queries far enough", async () => {
+        const r = await runProgram({ ...example, teamRecordingDelay: "5m", ...SECRETS }, Object.keys(SECRETS), "team");
+        const rules = r.ofType(TYPES.ruleGroup).find((g) => g.inputs.name === "Claude Code increments")!.inputs.rules;
+        for (const rule of rules) {
+            const expr: string = JSON.parse(rule.datas[0].model).expr;
+            expect(expr).toContain("offset 5m");
+            expect(expr).not.toContain(`offset ${DEFAULTS.teamRecordingDelay})`);
+            // The look-back window (TTL + 2 minutes) ends one interval plus the delay back: 6h2m + 1m + 5m.
+            expect(rule.datas[0].relativeTimeRange).toEqual({ from: (6 * 3600 + 120 + 60 + 300), to: 0 });
+        }
     });
 
     it("refuses a write user without the token basic auth needs", async () => {

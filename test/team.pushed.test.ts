@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pipelineDashboard } from "../configs/dashboards/pipeline";
 import { pipelineSignals } from "../configs/pipeline";
-import { INCREMENT_QUERY_OFFSET, monitoringWasDown, teamIncrementRecords, teamReading } from "../configs/rules";
+import { monitoringWasDown, teamIncrementRecords, teamReading } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { INCREMENT_INTERVAL, signals } from "../configs/signals";
 import { CollectorProcess, collectorConfigOf, collectorEnvOf, forTestHost } from "./support/collector";
@@ -25,7 +25,6 @@ import { TEST_TLS } from "./support/tls";
 const SECRETS = { teamGrafanaAuth: "glsa_token", teamMetricsToken: "glc_metrics", teamLogsToken: "glc_logs", collectorToken: "team-test-token-0123456789", collectorTlsCert: TEST_TLS.cert, collectorTlsKey: TEST_TLS.key };
 const GAP_MS = 45000;
 const CLOCK_BEHIND_MS = 180000;
-const TTL = DEFAULTS.collectorSeriesTtl;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const { collectorBin, prometheusBin, missing } = liveTools("team mode's pushed series");
@@ -42,7 +41,7 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend, 
     let slowClock: { signal: "metrics" | "logs"; body: any }[] = [];
 
     beforeAll(async () => {
-        backend = LivePrometheus.asTeamBackend(prometheusBin, [{ name: "team increments", interval: INCREMENT_INTERVAL, rules: teamIncrementRecords(TTL) }]);
+        backend = LivePrometheus.asTeamBackend(prometheusBin, [{ name: "team increments", interval: INCREMENT_INTERVAL, rules: teamIncrementRecords(DEFAULTS) }]);
         await backend.start();
         sink = new LogsSink();
         await sink.start();
@@ -53,7 +52,7 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend, 
         await collector.start();
         const send = (c: { signal: "metrics" | "logs"; body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, c.signal, c.body, { authorization: `Bearer ${SECRETS.collectorToken}` }, TEST_TLS.ca);
         // As on a running stack: the rules count a new series once the collector's own metrics have been seen.
-        await backend.waitUntilEmpty(monitoringWasDown(teamReading(TTL)), 180000);
+        await backend.waitUntilEmpty(monitoringWasDown(teamReading(DEFAULTS)), 180000);
 
         // Two exports of a delta session, moved to now (remote write keeps the points' times), GAP_MS apart.
         const now = Date.now();
@@ -79,7 +78,7 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend, 
                 counts[name] = (await backend.query(expr)).reduce((n, r) => n + r.value, 0);
             }
         } while (counts.cost < 2 && Date.now() < deadline);
-        await backend.waitForEvaluationAfter(sentAt + parseDuration(INCREMENT_QUERY_OFFSET)! + 2000, 180000);
+        await backend.waitForEvaluationAfter(sentAt + parseDuration(DEFAULTS.teamRecordingDelay)! + 2000, 180000);
     }, 480000);
 
     afterAll(async () => {

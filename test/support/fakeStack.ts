@@ -534,7 +534,7 @@ export async function startFakeStack(opts: FakeStackOptions = {}): Promise<FakeS
     }
 
     // --- Targets: built by the stack's own builder, from the real dashboards and rule groups
-    const groups = [...alertGroups(ALERT_SETTINGS), ...(opts.teamMode ? grafanaRecordingGroups(DEFAULTS.collectorSeriesTtl) : [])];
+    const groups = [...alertGroups(ALERT_SETTINGS), ...(opts.teamMode ? grafanaRecordingGroups(DEFAULTS) : [])];
     let grafanaPort = 0;
     const targets = (): CheckTargets =>
         checkTargets({

@@ -42,7 +42,7 @@ export function generatedQueries(teamLabel = DEFAULTS.teamLabel): GeneratedQuery
     // Team mode's Grafana-managed recording rules run the same increments with an explicit delay.
     const rules = [
         ...alertGroups(ALERT_SETTINGS).flatMap((g) => g.rules.map((rule) => ({ kind: "alert", rule }))),
-        ...grafanaRecordingGroups(DEFAULTS.collectorSeriesTtl).flatMap((g) => g.rules.map((rule) => ({ kind: "grafana recording rule", rule }))),
+        ...grafanaRecordingGroups(DEFAULTS).flatMap((g) => g.rules.map((rule) => ({ kind: "grafana recording rule", rule }))),
     ];
     for (const { kind, rule } of rules) {
         for (const q of rule.datas) {
