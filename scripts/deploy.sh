@@ -38,9 +38,10 @@ if ! command -v docker >/dev/null 2>&1; then
 elif ! docker info >/dev/null 2>&1; then
     problems+=("no Docker engine answers; start Docker (or set DOCKER_HOST, e.g. for Colima or rootless Docker)")
 fi
+source scripts/node-version.sh
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 22 ]; then
-    problems+=("Node.js 22 or later is needed (found $(node --version 2>/dev/null || echo none); https://nodejs.org)")
+if ! node_supported "$node_major"; then
+    problems+=("Node.js 24 (or 26 and later) is needed (found $(node --version 2>/dev/null || echo none); https://nodejs.org)")
 fi
 # ${a[@]+...}: an empty array under set -u is an error in macOS's bash 3.2.
 for w in ${warnings[@]+"${warnings[@]}"}; do echo "warning: $w" >&2; done

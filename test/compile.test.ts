@@ -3,6 +3,7 @@
  * TypeScript. These tests do the same, without the CLI.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import semver from "semver";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -22,7 +23,22 @@ describe("compilation", () => {
         expect(pkg.devDependencies.typescript).toMatch(/^[~^]?5\.\d+/);
         const installed = JSON.parse(readFileSync(join(root, "node_modules", "typescript", "package.json"), "utf8")).version;
         expect(installed).toMatch(/^5\./);
-        expect(pkg.engines.node).toBe(">=22");
+    });
+
+    it("states one Node.js requirement that every installed package accepts (package.json engines; deploy.sh and .ci/run check the same)", () => {
+        const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+        const ours: string = pkg.engines.node;
+        const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
+        const narrower = Object.entries(lock.packages as Record<string, { engines?: { node?: string }; optional?: boolean }>)
+            .filter(([path, p]) => path !== "" && !p.optional && p.engines?.node && !semver.subset(ours, p.engines.node))
+            .map(([path, p]) => `${path.replace(/^node_modules\//, "")} wants ${p.engines!.node}`);
+        expect(narrower).toEqual([]);
+        // The shell scripts' check (scripts/node-version.sh) accepts exactly the majors the range accepts.
+        for (const major of [20, 22, 23, 24, 25, 26, 27]) {
+            const r = spawnSync("bash", ["-c", `source scripts/node-version.sh && node_supported ${major}`], { cwd: root });
+            expect(r.status === 0, `Node ${major}`).toBe(semver.satisfies(`${major}.99.0`, ours));
+        }
+        for (const script of ["scripts/deploy.sh", ".ci/run"]) expect(readFileSync(join(root, script), "utf8"), script).toContain("source scripts/node-version.sh");
     });
 
     it("loads index.ts the way the Pulumi CLI does (its ts-node registration, type-checked)", () => {

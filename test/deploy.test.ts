@@ -62,7 +62,7 @@ describe("npm run deploy's prerequisites", () => {
             "error: npm run deploy cannot start; fix 3 problem(s) first:",
             `  - the Pulumi CLI is not installed (https://www.pulumi.com/docs/install/; ${TESTED} or later)`,
             "  - the Docker CLI is not installed (Docker Desktop, Colima, or docker.io on Linux)",
-            "  - Node.js 22 or later is needed (found 18; https://nodejs.org)",
+            "  - Node.js 24 (or 26 and later) is needed (found 18; https://nodejs.org)",
         ]);
         expect(calls()).toEqual(["node -p process.versions.node.split(\".\")[0]", "node --version"]);
     });
