@@ -152,6 +152,51 @@ export function caFromStackOutputs(outputs: Record<string, unknown>, stack: stri
     return ca;
 }
 
+/** What client-setup wrote, kept beside the settings so --remove can take exactly that out, also after the stack is gone. */
+export interface SetupRecord {
+    /** The env entries written, with the values written. */
+    env: Record<string, string>;
+    /** The CA file written, and its text, when the stack has a private CA. */
+    ca?: { file: string; pem: string };
+}
+
+export function recordLocation(settingsPath: string): string {
+    return join(dirname(settingsPath), "claude-code-monitoring.client-setup.json");
+}
+
+/** The record of the last write, if any; a record that is not one is refused (it is ours, so something else changed it). */
+export function readRecord(path: string): SetupRecord | undefined {
+    if (!existsSync(path)) return undefined;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(readFileSync(path, "utf8"));
+    } catch (e) {
+        throw new SetupError(`${path} is not valid JSON (${(e as Error).message}); it is client-setup's record of what it wrote. Remove the entries by hand, then delete the file.`);
+    }
+    const record = parsed as SetupRecord;
+    const envOk = typeof record?.env === "object" && record.env !== null && Object.values(record.env).every((v) => typeof v === "string");
+    const caOk = record?.ca === undefined || (typeof record.ca.file === "string" && typeof record.ca.pem === "string");
+    if (!envOk || !caOk) throw new SetupError(`${path} is not a client-setup record ({"env": {...}, "ca": {...}}); remove the entries by hand, then delete the file.`);
+    return record;
+}
+
+/** Writes one of client-setup's own files (the CA, the record) atomically; no backup: nothing of the user's is in it. */
+function writeOwnFile(path: string, text: string, mode = 0o644): void {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    try {
+        writeFileDurably(tmp, Buffer.from(text, "utf8"), mode, true);
+        renameSync(tmp, path);
+    } catch (e) {
+        try {
+            unlinkSync(tmp);
+        } catch {
+            /* already gone */
+        }
+        throw e;
+    }
+}
+
 /** The `claudeCodeEnv` output of a deployed stack. */
 export function envFromStackOutputs(outputs: Record<string, unknown>, stack: string): Record<string, string> {
     if (!("claudeCodeEnv" in outputs)) {
@@ -435,6 +480,27 @@ export function planUpdate(current: ParsedSettings | undefined, env: Record<stri
     return { changes, changed, data, leftovers };
 }
 
+/**
+ * Takes out of the file's `env` exactly the entries client-setup wrote (`written`, from its
+ * record): an entry still holding the value it wrote is removed; one the user changed since is
+ * kept and reported. Every other key and entry stays as it is.
+ */
+export function planRemoval(current: ParsedSettings, written: Record<string, string>): Plan & { changedByUser: string[] } {
+    const changes: EnvChange[] = [];
+    const changedByUser: string[] = [];
+    const entries: [string, string][] = [];
+    for (const [key, value] of Object.entries(current.env ?? {})) {
+        if (Object.prototype.hasOwnProperty.call(written, key) && written[key] === value) {
+            changes.push({ key, kind: "removed", before: value });
+            continue;
+        }
+        if (Object.prototype.hasOwnProperty.call(written, key)) changedByUser.push(key);
+        entries.push([key, value]);
+    }
+    const data = Object.fromEntries(Object.entries(current.data).map(([k, v]) => [k, k === "env" ? Object.fromEntries(entries) : v]));
+    return { changes, changed: changes.length > 0, data, leftovers: [], changedByUser };
+}
+
 /** The file's text for `data`, in the existing file's style. */
 export function renderSettings(data: Record<string, unknown>, style: FileStyle = DEFAULT_STYLE): string {
     let text = JSON.stringify(data, null, style.indent);
@@ -651,6 +717,9 @@ Options:
   --dry-run           show which env keys would be added, updated or removed; write nothing
   --print             print the resulting settings.json; write nothing
   --show-secrets      do not mask secret-looking values (OTLP headers, tokens) in what is printed
+  --remove            take out exactly what client-setup wrote (its record beside the settings says
+                      what): entries you changed since, and everything else, stay; the stack's CA
+                      file goes too. Works after pulumi destroy; run it before you remove the stack
   --prune             also remove telemetry keys (OTEL_*, CLAUDE_CODE_*TELEMETRY*) that the stack no
                       longer sets; without it they are kept and listed
   -h, --help          this text
@@ -672,6 +741,7 @@ export interface Options {
     print: boolean;
     showSecrets: boolean;
     prune: boolean;
+    remove: boolean;
     help: boolean;
 }
 
@@ -689,11 +759,16 @@ export function parseOptions(argv: string[]): Options {
                 print: { type: "boolean", default: false },
                 "show-secrets": { type: "boolean", default: false },
                 prune: { type: "boolean", default: false },
+                remove: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h", default: false },
             },
         }));
     } catch (e) {
         throw new SetupError(`${(e as Error).message}\nRun with --help for the options.`, 2);
+    }
+    const withRemove = ["stack", "env-json", "prune", "print"].filter((k) => values[k] !== undefined && values[k] !== false);
+    if (values.remove && withRemove.length > 0) {
+        throw new SetupError(`--remove takes out what client-setup wrote, from its own record; it does not combine with --${withRemove.join(", --")}.`, 2);
     }
     if (values.stack !== undefined && values["env-json"] !== undefined) {
         throw new SetupError("--stack and --env-json exclude each other: the env block comes from a deployed stack or from a file.", 2);
@@ -705,6 +780,7 @@ export function parseOptions(argv: string[]): Options {
         print: values.print as boolean,
         showSecrets: values["show-secrets"] as boolean,
         prune: values.prune as boolean,
+        remove: values.remove as boolean,
         help: values.help as boolean,
     };
 }
@@ -763,6 +839,7 @@ function runOrThrow(argv: string[], deps: Deps): number {
         return 0;
     }
     const show = options.showSecrets ? (_key: string, value: string) => value : maskValue;
+    if (options.remove) return remove(options, deps, show);
 
     const location = userSettingsLocation(deps.home, deps.env);
     const file = location.path;
@@ -838,10 +915,10 @@ function runOrThrow(argv: string[], deps: Deps): number {
     }
     if (ca !== undefined && !options.dryRun) {
         // First, so the settings never name a file that is not there yet.
-        const previousCa = existsSync(caFile) ? readFileSync(caFile) : undefined;
-        if (previousCa?.toString("utf8") === ca) deps.out(`CA certificate of the stack's receiver: ${caFile} (already up to date).`);
+        const previousCa = existsSync(caFile) ? readFileSync(caFile, "utf8") : undefined;
+        if (previousCa === ca) deps.out(`CA certificate of the stack's receiver: ${caFile} (already up to date).`);
         else {
-            writeSettingsFile(caFile, ca, previousCa, { secret: false, now: deps.now() });
+            writeOwnFile(caFile, ca);
             deps.out(`CA certificate of the stack's receiver: ${caFile} (${previousCa === undefined ? "written" : "replaced"}).`);
         }
     }
@@ -860,12 +937,54 @@ function runOrThrow(argv: string[], deps: Deps): number {
         deps.out(`${result.created ? "Created" : "Updated"} ${file} (${counts}; mode ${result.mode.toString(8)}${result.target !== file ? `; symlink to ${result.target}` : ""}).`);
         if (result.backup) deps.out(`Backup of the previous file: ${result.backup}`);
     }
+    if (!options.dryRun) {
+        const record: SetupRecord = { env, ...(ca !== undefined ? { ca: { file: caFile, pem: ca } } : {}) };
+        writeOwnFile(recordLocation(file), `${JSON.stringify(record, null, 2)}\n`, 0o600);
+    }
     deps.out(
         "These are user settings on purpose: a repository's .claude/settings.json cannot turn telemetry on or point it anywhere.",
     );
     deps.out(
         "Next: restart Claude Code (a running session keeps the telemetry settings it started with), then run `npm run check` to verify the pipeline end to end.",
     );
+    return 0;
+}
+
+/** --remove: takes out what the record says client-setup wrote; the user's own entries and changes stay. */
+function remove(options: Options, deps: Deps, show: (key: string, value: string) => string): number {
+    const file = userSettingsLocation(deps.home, deps.env).path;
+    const recordFile = recordLocation(file);
+    const record = readRecord(recordFile);
+    if (record === undefined) {
+        deps.out(`Nothing to remove: ${recordFile} does not exist, so client-setup has not written ${file} (or it was removed already).`);
+        return 0;
+    }
+    const previous = existsSync(file) ? readFileSync(file) : undefined;
+    const current = previous === undefined ? undefined : parseSettings(previous, file);
+    const plan = current?.env ? planRemoval(current, record.env) : undefined;
+    deps.out(`Claude Code user settings: ${file}${previous === undefined ? " (does not exist)" : ""}`);
+    deps.out("Telemetry settings client-setup wrote:");
+    for (const line of describeChanges(plan?.changes ?? [], show)) deps.out(line);
+    for (const key of plan?.changedByUser ?? []) deps.err(`warning: ${key} was changed since client-setup wrote it (now ${show(key, current!.env![key])}); kept, as yours.`);
+    const caStays = record.ca !== undefined && existsSync(record.ca.file) && readFileSync(record.ca.file, "utf8") !== record.ca.pem;
+    if (caStays) deps.err(`warning: ${record.ca!.file} was changed since client-setup wrote it; kept, as yours.`);
+    if (options.dryRun) {
+        deps.out(`Dry run: ${plan?.changed ? `${file} would be updated; ` : ""}nothing was written.`);
+        return 0;
+    }
+    if (plan?.changed) {
+        const result = writeSettingsFile(file, renderSettings(plan.data, current!.style), previous, { secret: false, now: deps.now() });
+        deps.out(`Updated ${file} (${plan.changes.length} removed).`);
+        if (result.backup) deps.out(`Backup of the previous file: ${result.backup}`);
+    } else {
+        deps.out(`${file} holds none of the entries client-setup wrote; nothing to change there.`);
+    }
+    if (record.ca !== undefined && existsSync(record.ca.file) && !caStays) {
+        unlinkSync(record.ca.file);
+        deps.out(`Removed ${record.ca.file}.`);
+    }
+    unlinkSync(recordFile);
+    deps.out("Next: restart Claude Code; a running session keeps sending until it exits.");
     return 0;
 }
 

@@ -85,8 +85,10 @@ function runIn(home: string, argv: string[], extra: Partial<Deps> = {}) {
     return { status, out: out.join("\n"), err: err.join("\n"), all: [...out, ...err].join("\n") };
 }
 
-/** The files in the settings directory other than settings.json (backups, temp files). */
-const extraFiles = (home: string) => (existsSync(join(home, ".claude")) ? readdirSync(join(home, ".claude")).filter((f) => f !== "settings.json") : []);
+/** client-setup's record of what it wrote (tested in "the way back"). */
+const RECORD = "claude-code-monitoring.client-setup.json";
+/** The files in the settings directory other than settings.json and the record (backups, temp files). */
+const extraFiles = (home: string) => (existsSync(join(home, ".claude")) ? readdirSync(join(home, ".claude")).filter((f) => f !== "settings.json" && f !== RECORD) : []);
 
 describe("where the settings go", () => {
     it("is ~/.claude/settings.json, or $CLAUDE_CONFIG_DIR/settings.json when set", () => {
@@ -218,7 +220,7 @@ describe("creating and merging", () => {
         expect(r.status).toBe(0);
         expect(r.out).toContain(`symlink to ${real}`);
         expect(statSync(settingsFile(home)).isFile()).toBe(true);
-        expect(readdirSync(join(home, ".claude")).sort()).toEqual(["settings.json", `settings.json.bak-${backupStamp(NOW)}`]);
+        expect(readdirSync(join(home, ".claude")).sort()).toEqual([RECORD, "settings.json", `settings.json.bak-${backupStamp(NOW)}`]);
         expect(JSON.parse(readFileSync(real, "utf8"))).toEqual({ model: "opus", env: STACK_ENV });
         expect(readdirSync(join(home, "dotfiles"))).toEqual(["claude-settings.json"]); // no temp file left beside the target
         expect(readFileSync(join(home, ".claude", `settings.json.bak-${backupStamp(NOW)}`), "utf8")).toBe('{"model": "opus"}');
@@ -627,6 +629,63 @@ describe("pieces", () => {
         expect(new SetupError("x").exitCode).toBe(1);
         expect(new SetupError("x", 2).exitCode).toBe(2);
         expect(backupStamp(NOW)).toBe("20261127T063017Z");
+    });
+});
+
+describe("the way back: --remove takes out exactly what client-setup wrote", () => {
+    const fromStack = { claudeCodeEnv: TEAM_ENV, collectorCaCertificate: TEST_TLS.ca };
+    const gone = () => {
+        throw new Error('could not read the outputs of stack "local": no stack named "local" found');
+    };
+
+    it("after the stack is destroyed: the user's own entries, other settings and changed values stay; the CA file and the record go", () => {
+        const home = tempHome();
+        writeSettings(home, JSON.stringify({ model: "opus", env: { MY_VAR: "1", OTEL_RESOURCE_ATTRIBUTES: "team=core" } }, null, 2));
+        expect(runIn(home, [], { readStackOutputs: () => fromStack }).status).toBe(0);
+        const record = JSON.parse(readFileSync(join(home, ".claude", RECORD), "utf8"));
+        expect(Object.keys(record.env)).toEqual([...Object.keys(TEAM_ENV), CA_FILE_VARIABLE]);
+        expect(statSync(join(home, ".claude", RECORD)).mode & 0o777).toBe(0o600);
+        // The user edits one of the written values afterwards.
+        const edited = JSON.parse(readFileSync(settingsFile(home), "utf8"));
+        edited.env.OTEL_METRIC_EXPORT_INTERVAL = "60000";
+        writeFileSync(settingsFile(home), JSON.stringify(edited, null, 2));
+
+        const dry = runIn(home, ["--remove", "--dry-run"], { readStackOutputs: gone });
+        expect(dry.status).toBe(0);
+        expect(dry.out).toContain("  - CLAUDE_CODE_ENABLE_TELEMETRY = 1  (removed)");
+        expect(dry.out).toContain("Dry run:");
+        expect(existsSync(join(home, ".claude", RECORD))).toBe(true);
+
+        const r = runIn(home, ["--remove"], { readStackOutputs: gone });
+        expect(r.status).toBe(0);
+        expect(r.err).toContain("warning: OTEL_METRIC_EXPORT_INTERVAL was changed since client-setup wrote it (now 60000); kept, as yours.");
+        expect(r.out).not.toContain("very-secret");
+        expect(JSON.parse(readFileSync(settingsFile(home), "utf8"))).toEqual({ model: "opus", env: { MY_VAR: "1", OTEL_RESOURCE_ATTRIBUTES: "team=core", OTEL_METRIC_EXPORT_INTERVAL: "60000" } });
+        expect(existsSync(join(home, ".claude", "claude-code-monitoring-ca.pem"))).toBe(false);
+        expect(existsSync(join(home, ".claude", RECORD))).toBe(false);
+        expect(r.out).toContain(`Backup of the previous file: ${settingsFile(home)}.bak-${backupStamp(NOW)}`);
+
+        const again = runIn(home, ["--remove"], { readStackOutputs: gone });
+        expect(again.status).toBe(0);
+        expect(again.out).toContain("Nothing to remove:");
+    });
+
+    it("a file client-setup created holds an empty env afterwards, not the stack's values", () => {
+        const home = tempHome();
+        runIn(home, ["--env-json", writeEnvFile(home, STACK_ENV)]);
+        expect(runIn(home, ["--remove"]).status).toBe(0);
+        expect(JSON.parse(readFileSync(settingsFile(home), "utf8"))).toEqual({ env: {} });
+    });
+
+    it("does not combine with the options that write, and refuses a record it cannot read", () => {
+        const home = tempHome();
+        expect(runIn(home, ["--remove", "--prune"]).err).toContain("--remove takes out what client-setup wrote, from its own record; it does not combine with --prune.");
+        expect(runIn(home, ["--remove", "--stack", "team"]).status).toBe(2);
+        writeSettings(home, "{}");
+        writeFileSync(join(home, ".claude", RECORD), "not json");
+        const r = runIn(home, ["--remove"]);
+        expect(r.status).toBe(1);
+        expect(r.err).toContain(`${join(home, ".claude", RECORD)} is not valid JSON`);
     });
 });
 
