@@ -66,3 +66,6 @@ fi
 stack="${PULUMI_STACK:-local}"
 pulumi stack select --create "$stack" --secrets-provider passphrase
 pulumi up --stack "$stack" "$@"
+# How to reach it, with the passphrase exported above (a later plain `pulumi stack output` would ask for it).
+echo
+npx --no-install tsx scripts/status.ts --stack "$stack"
