@@ -1,6 +1,8 @@
 /**
  * The resource graph of the default local stack (no stack config at all), under Pulumi mocks.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
 import { DEFAULTS } from "../configs/settings";
@@ -31,6 +33,15 @@ describe("default stack: Docker objects", () => {
         expect(run.ofType(TYPES.volume).map((v) => v.inputs.name).sort()).toEqual(
             ["claude-code-local-grafana-data", "claude-code-local-loki-data", "claude-code-local-prometheus-data"],
         );
+    });
+
+    it("is what the README's removal steps name: the data volumes and the pinned images", () => {
+        const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+        const removal = readme.slice(readme.indexOf("## Removing everything"), readme.indexOf("## `pulumi destroy`"));
+        const volumes = removal.split("\n").find((line) => line.startsWith("docker volume rm "))!;
+        expect(volumes.split(" ").slice(3).sort()).toEqual(run.ofType(TYPES.volume).map((v) => v.inputs.name).sort());
+        const images = removal.split("\n").find((line) => line.startsWith("docker image rm "))!;
+        expect(images.split(" ").slice(3).sort()).toEqual(run.ofType(TYPES.image).map((i) => i.inputs.name).sort());
     });
 
     it("pins every image to an exact version, keeps it locally, and runs containers from the image id", () => {
