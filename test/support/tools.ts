@@ -53,7 +53,8 @@ export function promtoolTestRules(ruleFiles: Record<string, string>, tests: unkn
     for (const [file, content] of Object.entries(ruleFiles)) writeFileSync(join(dir, file), content);
     writeFileSync(join(dir, "test.yml"), stringify({ rule_files: Object.keys(ruleFiles), evaluation_interval: "1m", tests }));
     try {
-        return execFileSync(promtool, ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8" });
+        // stderr captured too: a test that expects a failure must not print promtool's FAILED report.
+        return execFileSync(promtool, ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     } catch (e: any) {
         throw new Error(`promtool test rules failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
     } finally {

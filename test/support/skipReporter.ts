@@ -1,0 +1,47 @@
+/**
+ * A vitest reporter that ends a run with skipped tests on a loud summary: how many did not run,
+ * which of the real tools they need are missing on this machine, and how to get them. The
+ * default reporter's one "skipped" count at the top of a long log reads like a pass; this says
+ * otherwise, last. (CI fails on any skip: .ci/run.)
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Reporter, TestModule } from "vitest/node";
+import { OTELCOL_BIN, OTELCOL_VERSION } from "./collector";
+import { PROMETHEUS_BIN_DIR, PROMETHEUS_VERSION } from "./tools";
+
+const ROOT = join(__dirname, "..", "..");
+const PULUMI_VERSION = readFileSync(join(ROOT, ".pulumi-version"), "utf8").trim();
+
+/** The real tools the tests run, where the build scripts put them, and the script that builds each. */
+export const TEST_TOOLS = [
+    { name: `prometheus and promtool ${PROMETHEUS_VERSION}`, path: join(PROMETHEUS_BIN_DIR, "promtool"), build: "bash scripts/build-prometheus.sh" },
+    { name: `the OpenTelemetry Collector ${OTELCOL_VERSION}`, path: OTELCOL_BIN, build: "bash scripts/build-otelcol.sh" },
+    { name: `the Pulumi CLI ${PULUMI_VERSION}`, path: join(ROOT, ".cache", `pulumi-v${PULUMI_VERSION}`, "pulumi"), build: "bash scripts/build-pulumi.sh" },
+];
+
+/** The summary for `skipped` skipped tests, given which tools exist; empty when nothing was skipped. */
+export function skipSummary(skipped: number, exists: (path: string) => boolean = existsSync): string[] {
+    if (skipped === 0) return [];
+    const missing = TEST_TOOLS.filter((tool) => !exists(tool.path));
+    return [
+        "",
+        `*** ${skipped === 1 ? "1 test was SKIPPED: it" : `${skipped} tests were SKIPPED: they`} did not run, so ${skipped === 1 ? "it" : "they"} did not pass.`,
+        ...(missing.length > 0
+            ? [
+                  "*** Missing on this machine, built from Go modules at the versions the stack pins (needs Go 1.26 or newer:",
+                  "*** macOS `brew install go`, Debian/Ubuntu `apt install golang` or https://go.dev/dl):",
+                  ...missing.map((tool) => `***   ${tool.name}: ${tool.build}`),
+                  "*** or all of them: bash scripts/build-tools.sh (about 15-35 minutes the first time), then npm test again.",
+              ]
+            : ["*** Every tool the tests run is here, so a skip is a defect in the tests: see the SKIPPED lines above."]),
+        "",
+    ];
+}
+
+export default class SkipReporter implements Reporter {
+    onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+        const skipped = testModules.reduce((n, m) => n + [...m.children.allTests("skipped")].length, 0);
+        for (const line of skipSummary(skipped)) process.stderr.write(`${line}\n`);
+    }
+}
