@@ -4,7 +4,7 @@
  * growing size built by the test suite's generator.
  *
  *   npm run bench                          quick sizes (a few minutes)
- *   npm run bench -- --full --write        the issue's sizes; writes BENCHMARKS.md and bench/results.json
+ *   npm run bench -- --full --write        the full sizes; writes BENCHMARKS.md and bench/results.json
  *   npm run bench -- --sizes 1x7,20x30 --runs 5
  *   npm run bench -- --report-from bench/results.json --write    regenerate BENCHMARKS.md only
  *
