@@ -4,7 +4,7 @@
  * Metrics: OTLP → memory_limiter → [privacy] → delta_to_cumulative → stream start label → prometheus exporter (pulled by
  * the stack's Prometheus), or in team mode → remote write / OTLP to the team's backend. Logs (Claude
  * Code events): OTLP → memory_limiter → [privacy] → Loki's native OTLP endpoint. Keys follow the
- * contrib 0.16x READMEs; see the README's "what is machine-checked" table. Component types use the
+ * contrib 0.16x READMEs; see docs/testing.md, "what is machine-checked". Component types use the
  * underscored names (delta_to_cumulative, prometheus_remote_write, otlp_http): the old spellings
  * (deltatocumulative, prometheusremotewrite, otlphttp) are deprecated aliases that log a warning at
  * start-up (contrib v0.158.0 metadata.yaml deprecated_type; collector service/internal/builders).

@@ -43,8 +43,8 @@ describe("Pulumi.yaml", () => {
         for (const [key, value] of Object.entries(DEFAULTS)) expect(declared[key].type, key).toBe(typeOf(value));
     });
 
-    it("is documented in the README's configuration table with the same defaults", () => {
-        const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    it("is documented in docs/configuration.md's table with the same defaults", () => {
+        const readme = readFileSync(join(__dirname, "..", "docs", "configuration.md"), "utf8");
         for (const [key, decl] of Object.entries(declared)) {
             const shown = Array.isArray(decl.default)
                 ? decl.default.length === 0
@@ -57,8 +57,8 @@ describe("Pulumi.yaml", () => {
         }
     });
 
-    it("documents every secret in the README with the pulumi config set --secret line that sets it", () => {
-        const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    it("documents every secret in docs/configuration.md with the pulumi config set --secret line that sets it", () => {
+        const readme = readFileSync(join(__dirname, "..", "docs", "configuration.md"), "utf8");
         for (const key of SECRET_KEYS) expect(readme, key).toMatch(new RegExp(`\\| \`${key}\` \\| .+ \\| \`pulumi config set --secret ${key} .+\` \\|`));
     });
 

