@@ -11,7 +11,7 @@
  * Options:
  *   --sizes UxD,…        users × days per world (default 1x7,5x7; --full: 1x7,20x30,100x90)
  *   --runs N             measured runs per query (default 5; a warm-up run comes first)
- *   --full               the issue's sizes; a size whose raw load is predicted over the budget is
+ *   --full               the full sizes (FULL_SIZES); a size whose raw load is predicted over the budget is
  *                        replaced by the most users over the same days that fit
  *   --budget-minutes M   raw-load budget per size (default 10)
  *   --no-budget          run every size as given
