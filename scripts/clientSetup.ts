@@ -183,18 +183,7 @@ export function readRecord(path: string): SetupRecord | undefined {
 /** Writes one of client-setup's own files (the CA, the record) atomically; no backup: nothing of the user's is in it. */
 function writeOwnFile(path: string, text: string, mode = 0o644): void {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-    try {
-        writeFileDurably(tmp, Buffer.from(text, "utf8"), mode, true);
-        renameSync(tmp, path);
-    } catch (e) {
-        try {
-            unlinkSync(tmp);
-        } catch {
-            /* already gone */
-        }
-        throw e;
-    }
+    replaceAtomically(path, Buffer.from(text, "utf8"), mode, true);
 }
 
 /** The `claudeCodeEnv` output of a deployed stack. */
@@ -632,6 +621,22 @@ function writeFileDurably(path: string, data: Buffer, mode: number, exactMode: b
     }
 }
 
+/** Writes `data` to a temp file beside `target`, then renames it over `target`; the temp file never stays behind. */
+function replaceAtomically(target: string, data: Buffer, mode: number, exactMode: boolean): void {
+    const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    try {
+        writeFileDurably(tmp, data, mode, exactMode);
+        renameSync(tmp, target);
+    } catch (e) {
+        try {
+            unlinkSync(tmp);
+        } catch {
+            /* already gone */
+        }
+        throw e;
+    }
+}
+
 /**
  * Writes `text` to the settings file atomically: a backup of the previous bytes first (next to the
  * settings path, same permissions), then a temp file in the target's directory renamed over it.
@@ -675,18 +680,7 @@ export function writeSettingsFile(path: string, text: string, previous: Buffer |
         for (let n = 1; existsSync(backup); n++) backup = `${base}-${n}`;
         writeFileDurably(backup, previous, mode & 0o777, true);
     }
-    const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-    try {
-        writeFileDurably(tmp, Buffer.from(text, "utf8"), mode, exactMode);
-        renameSync(tmp, target);
-    } catch (e) {
-        try {
-            unlinkSync(tmp);
-        } catch {
-            /* already gone */
-        }
-        throw e;
-    }
+    replaceAtomically(target, Buffer.from(text, "utf8"), mode, exactMode);
     try {
         const dfd = openSync(dir, "r");
         try {
