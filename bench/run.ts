@@ -31,6 +31,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { incrementRuleGroups } from "../configs/rules";
@@ -49,43 +50,57 @@ const FULL_SIZES = "1x7,20x30,100x90";
 const QUICK_GROWTH = "1x7,5x7,5x30,20x30";
 const FULL_GROWTH = "1x7,20x30,20x90,100x30,100x90";
 
+const OPTIONS = {
+    sizes: { type: "string" },
+    runs: { type: "string" },
+    full: { type: "boolean", default: false },
+    "budget-minutes": { type: "string" },
+    "no-budget": { type: "boolean", default: false },
+    jobs: { type: "string" },
+    growth: { type: "string" },
+    dashboards: { type: "string" },
+    ranges: { type: "string" },
+    "work-dir": { type: "string" },
+    keep: { type: "boolean", default: false },
+    write: { type: "boolean", default: false },
+    json: { type: "string" },
+    "report-from": { type: "string" },
+    "memory-from": { type: "string" },
+    "add-to": { type: "string" },
+    help: { type: "boolean", default: false },
+} as const;
+
 function args(argv: string[]) {
-    const flags = new Map<string, string | true>();
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-        const [k, inline] = a.slice(2).split("=", 2);
-        if (inline !== undefined) flags.set(k, inline);
-        else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags.set(k, argv[++i]);
-        else flags.set(k, true);
+    let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
+    try {
+        ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+    } catch (e) {
+        throw new Error(`${(e as Error).message} (see bench/run.ts)`);
     }
-    const known = ["sizes", "runs", "full", "budget-minutes", "no-budget", "jobs", "growth", "dashboards", "ranges", "work-dir", "keep", "write", "json", "report-from", "memory-from", "add-to", "help"];
-    for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see bench/run.ts)`);
-    const str = (k: string) => (typeof flags.get(k) === "string" ? (flags.get(k) as string) : undefined);
     const sizes = (text: string) =>
         text.split(",").map((s) => {
             const m = /^(\d+)x(\d+)$/.exec(s.trim());
             if (!m) throw new Error(`size "${s}": write users x days, e.g. 20x30`);
             return { users: Number(m[1]), days: Number(m[2]) };
         });
-    const full = flags.has("full");
+    const full = values.full;
     return {
-        help: flags.has("help"),
-        sizes: sizes(str("sizes") ?? (full ? FULL_SIZES : QUICK_SIZES)),
-        growth: flags.has("add-to") && !flags.has("growth") ? [] : sizes(str("growth") ?? (full ? FULL_GROWTH : QUICK_GROWTH)),
-        runs: Number(str("runs") ?? 5),
+        help: values.help,
+        sizes: sizes(values.sizes ?? (full ? FULL_SIZES : QUICK_SIZES)),
+        growth: values["add-to"] !== undefined && values.growth === undefined ? [] : sizes(values.growth ?? (full ? FULL_GROWTH : QUICK_GROWTH)),
+        runs: Number(values.runs ?? 5),
         full,
-        budgetMs: flags.has("no-budget") ? Infinity : Number(str("budget-minutes") ?? 10) * 60000,
-        jobs: Number(str("jobs") ?? cpus().length),
-        dashboards: str("dashboards")?.split(","),
-        ranges: str("ranges")?.split(","),
-        workDir: str("work-dir") ?? join(tmpdir(), "claude-code-bench"),
-        keep: flags.has("keep"),
-        write: flags.has("write"),
-        json: str("json"),
-        reportFrom: str("report-from"),
-        memoryFrom: str("memory-from"),
-        addTo: str("add-to"),
+        budgetMs: values["no-budget"] ? Infinity : Number(values["budget-minutes"] ?? 10) * 60000,
+        jobs: Number(values.jobs ?? cpus().length),
+        dashboards: values.dashboards?.split(","),
+        ranges: values.ranges?.split(","),
+        workDir: values["work-dir"] ?? join(tmpdir(), "claude-code-bench"),
+        keep: values.keep,
+        write: values.write,
+        json: values.json,
+        reportFrom: values["report-from"],
+        memoryFrom: values["memory-from"],
+        addTo: values["add-to"],
     };
 }
 
