@@ -11,7 +11,7 @@
  */
 import { Dashboard, allDashboards } from "../configs/dashboards";
 import { DEFAULTS, parseDuration } from "../configs/settings";
-import { interpolate, variableAsPromQL } from "../test/truth/queries";
+import { interpolate, variableAsPromQL } from "../harness/queries";
 import { naiveQuery, readsRecorded } from "./naive";
 
 export const MAX_DATA_POINTS = 1000;

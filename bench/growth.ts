@@ -7,9 +7,9 @@
  */
 import { RECORDS } from "../configs/rules";
 import { METRICS } from "../configs/signals";
-import { CollectorModel } from "../test/truth/collectorModel";
-import { MetricPoint } from "../test/truth/otlp";
-import { exports } from "../test/truth/scenario";
+import { CollectorModel } from "../harness/collectorModel";
+import { MetricPoint } from "../harness/otlp";
+import { exports } from "../harness/scenario";
 import { benchWorld } from "./world";
 
 export interface GrowthRow {

@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { incrementRuleGroups } from "../configs/rules";
-import { truthCost } from "../test/truth/scenario";
+import { truthCost } from "../harness/scenario";
 import { writeOpenMetricsWindow } from "./openmetrics";
 import { BLOCK_MS, BenchPrometheus, RuleBackfillLevel, Rss, backfillRules, dirBytes, isBlockName, moveBlocks, programRuleGroups, ruleLevels, run } from "./prometheus";
 import { FastSimulation, World, benchWorld } from "./world";

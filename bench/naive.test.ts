@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { METRICS, signals } from "../configs/signals";
 import { promqlSyntaxErrors } from "../test/support/queryLint";
-import { interpolate } from "../test/truth/queries";
+import { interpolate } from "../harness/queries";
 import { benchDashboards, grafanaStepMs, panelRequests, roundInterval, variableRequest } from "./grafana";
 import { naiveQuery, readsRecorded } from "./naive";
 

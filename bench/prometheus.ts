@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { RuleGroup, buildRuleFiles } from "../configs/prometheus";
 import { DEFAULTS, parseDuration } from "../configs/settings";
-import { freePort, stopProcess, waitUntilReady } from "../test/support/process";
+import { freePort, stopProcess, waitUntilReady } from "../harness/process";
 
 const HOUR = 3600000;
 

@@ -36,7 +36,7 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { incrementRuleGroups } from "../configs/rules";
 import { DEFAULTS } from "../configs/settings";
-import { BUILD_HINT, findTool } from "../test/support/tools";
+import { BUILD_HINT, findTool } from "../harness/tools";
 import { benchDashboards } from "./grafana";
 import { GrowthRow, seriesGrowth } from "./growth";
 import { loadWorld } from "./load";

@@ -3,7 +3,7 @@
  * the same series, the same sample at every scrape, the same staleness markers.
  */
 import { describe, expect, it } from "vitest";
-import { simulate, World } from "../test/truth/scenario";
+import { simulate, World } from "../harness/scenario";
 import { FastSimulation, SeriesRuns, benchWorld, samplesOf } from "./world";
 
 type Sample = [t: number, value: number | "stale"];

@@ -1,6 +1,6 @@
 /**
- * The test suite's world (test/truth/scenario.ts: `buildWorld`, `exports`) run through the test
- * suite's collector model (test/truth/collectorModel.ts), at benchmark scale.
+ * The test suite's world (harness/scenario.ts: `buildWorld`, `exports`) run through the test
+ * suite's collector model (harness/collectorModel.ts), at benchmark scale.
  *
  * `simulate()` in scenario.ts scrapes every series of the exporter every 10 s and builds a label
  * object and a JSON key per sample: exact, but ~100k samples/s, and it computes every export
@@ -21,9 +21,9 @@
  * bench/world.test.ts proves the result sample-for-sample equal to `simulate()` (staleness
  * markers included) on worlds with every hard case, a collector restart and a collector outage.
  */
-import { CollectorModel } from "../test/truth/collectorModel";
-import { MetricPoint } from "../test/truth/otlp";
-import { World, buildWorld, exports } from "../test/truth/scenario";
+import { CollectorModel } from "../harness/collectorModel";
+import { MetricPoint } from "../harness/otlp";
+import { World, buildWorld, exports } from "../harness/scenario";
 
 export { buildWorld };
 export type { World };

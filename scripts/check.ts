@@ -41,7 +41,7 @@ export const CHECK_SERVICE_NAME = "monitoring-check";
 export const CHECK_SCOPE = { name: "claude-code-monitoring/check", version: "1" } as const;
 /** The test metric as sent: a monotonic cumulative Sum. Deliberately outside Claude Code's `claude_code.` namespace. */
 export const CHECK_METRIC = { name: "monitoring_check.probe", unit: "1", description: "End-to-end check of the Claude Code monitoring stack (npm run check)." } as const;
-/** Its Prometheus name under the collector's UnderscoreEscapingWithSuffixes translation (checked against test/truth/promNames.ts). */
+/** Its Prometheus name under the collector's UnderscoreEscapingWithSuffixes translation (checked against harness/promNames.ts). */
 export const CHECK_PROM_METRIC = "monitoring_check_probe_total";
 /** Attribute holding this run's id, on the data point and on the log record (same name in Prometheus and Loki). */
 export const RUN_ID_ATTRIBUTE = "monitoring_check";

@@ -12,7 +12,7 @@ import { AlertRule, budgetRules, usageRules } from "../configs/alerts";
 import { parseBudgets, DEFAULTS } from "../configs/settings";
 import { DATASOURCE_UIDS } from "../configs/dashboards/model";
 import { recordedIncrease } from "../configs/signals";
-import { promtoolTestRules } from "./support/tools";
+import { promtoolTestRules } from "../harness/tools";
 
 const settings = {
     ...DEFAULTS,

@@ -45,8 +45,8 @@ import { grafanaRequirement } from "../configs/recordingWriter";
 import { GRPC, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, grpcFrame, grpcUnary, grpcUnframe, readFields } from "../scripts/otlp";
 import { FakeStack, FakeStackOptions, GRAFANA_AUTH, decodeLogsRequest, decodeMetricsRequest, refusedPort, startFakeStack } from "./support/fakeStack";
 import { MatchOp, lokiLabelName, matcherMatches, unquote } from "./support/queryLint";
-import { prometheusLabelName, prometheusMetricName } from "./truth/promNames";
-import { generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
+import { prometheusLabelName, prometheusMetricName } from "../harness/promNames";
+import { generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
 
 const RUN_ID = "test-run-1";
 const BASE: Omit<CheckOptions, "runId"> = { timeoutMs: 3000, pollIntervalMs: 25, requestTimeoutMs: 2000, stack: "local" };

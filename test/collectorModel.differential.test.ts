@@ -1,5 +1,5 @@
 /**
- * The collector model (test/truth/collectorModel.ts), which the generated-world truth tests and
+ * The collector model (harness/collectorModel.ts), which the generated-world truth tests and
  * bench/ use for speed, against the real collector (the pinned release, with the program's own
  * config): the same OTLP requests go to both, and after every request the real exporter's
  * /metrics must hold exactly the series, labels and values the model says. The inputs cover what
@@ -16,8 +16,8 @@ import { parseExposition } from "./support/exposition";
 import { LogsSink, asProcess, captures, liveTools, splitAtFirstCost, twoProcesses } from "./support/liveStack";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
 import { runProgram } from "./support/pulumiMocks";
-import { CollectorModel, Sample } from "./truth/collectorModel";
-import { parseMetricsRequest, scenarioNames } from "./truth/otlp";
+import { CollectorModel, Sample } from "../harness/collectorModel";
+import { parseMetricsRequest, scenarioNames } from "../harness/otlp";
 
 const TTL_MS = 30000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

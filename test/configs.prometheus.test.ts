@@ -11,7 +11,7 @@ import { COLLECTOR_PORTS, COLLECTOR_SELF_JOB } from "../configs/collector";
 import { CLAUDE_CODE_SCRAPE_JOB, buildPrometheusConfig, buildRuleFiles, prometheusCommand } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
 import { DEFAULTS, loadSettings } from "../configs/settings";
-import { requireTool } from "./support/tools";
+import { requireTool } from "../harness/tools";
 
 /** Writes prometheus.yml and rules/ as the container sees them (rule paths are relative). */
 function writeConfigDir(scrapeInterval: string): string {

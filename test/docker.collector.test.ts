@@ -18,7 +18,7 @@ import { COLLECTOR_CONFIG_PATH, COLLECTOR_PORTS } from "../configs/collector";
 import { captures } from "./support/liveStack";
 import { collectorConfigOf, collectorEnvOf, findCollector, MISSING_COLLECTOR, OTELCOL_VERSION } from "./support/collector";
 import { sendGrpc } from "./support/otlpSend";
-import { freePort } from "./support/process";
+import { freePort } from "../harness/process";
 import { ProgramRun, TYPES, runProgram, unwrapSecrets } from "./support/pulumiMocks";
 import { TEST_TLS, TLS_SECRETS, TLS_SETTINGS } from "./support/tls";
 

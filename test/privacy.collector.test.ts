@@ -16,7 +16,7 @@ import { parseExposition } from "./support/exposition";
 import { LogsSink, liveTools } from "./support/liveStack";
 import { sendHttp, Signal } from "./support/otlpSend";
 import { runProgram } from "./support/pulumiMocks";
-import { FIXTURES_DIR } from "./truth/otlp";
+import { FIXTURES_DIR } from "../harness/otlp";
 
 const IDENTITY: Record<(typeof IDENTITY_ATTRIBUTES)[number], string> = {
     "user.email": "dev.person@example.com",

@@ -33,7 +33,7 @@ import {
     promTruth,
     promqlSyntaxErrors,
 } from "./support/queryLint";
-import { generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
+import { generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
 
 /** Dashboard ranges and steps Grafana interpolates with: 6 hours at 1 minute, 30 days at 1 hour. */
 const RANGES: readonly [rangeSeconds: number, stepSeconds: number][] = [

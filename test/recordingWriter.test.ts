@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TeamMetricsBackend, recordingWriteProblem, recordingWriteUrl } from "../configs/recordingWriter";
 import { loadSettings } from "../configs/settings";
 import { stackFileConfig } from "./support/pulumiMocks";
-import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./support/tools";
-import { PrometheusServer } from "./truth/prometheusServer";
-import { remoteWriteTo } from "./truth/remoteWrite";
+import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../harness/tools";
+import { PrometheusServer } from "../harness/prometheusServer";
+import { remoteWriteTo } from "../harness/remoteWrite";
 import { TEST_TLS } from "./support/tls";
 
 describe("Grafana's recording-rule writer URL", () => {

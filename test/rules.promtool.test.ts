@@ -10,7 +10,7 @@ import { buildRuleFiles } from "../configs/prometheus";
 import { INCREMENT_QUERY_OFFSET, incrementRecords, incrementRuleGroups, teamIncrementRecords } from "../configs/rules";
 import { DEFAULTS } from "../configs/settings";
 import { METRICS, Measure, recordedIncrease, recordedRequestIncrease, recordedSessionIncrease } from "../configs/signals";
-import { promtoolTestRules } from "./support/tools";
+import { promtoolTestRules } from "../harness/tools";
 import { COLLECTOR_SELF_JOB } from "../configs/collector";
 
 const STEP_S = 10; // scrape interval of the stories

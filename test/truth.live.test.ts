@@ -15,8 +15,8 @@ import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/coll
 import { LivePrometheus, LogsSink, captures, liveTools, truthOf } from "./support/liveStack";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
 import { runProgram } from "./support/pulumiMocks";
-import { scenarioNames } from "./truth/otlp";
-import { generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
+import { scenarioNames } from "../harness/otlp";
+import { generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
 import { COLLECTOR_SELF_JOB } from "../configs/collector";
 import { pipelineSignals } from "../configs/pipeline";
 

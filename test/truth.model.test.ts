@@ -4,9 +4,9 @@
  * store against the ground truth from the same run's `api_request` log events.
  */
 import { describe, expect, it } from "vitest";
-import { CollectorModel, CollectorModelOptions, Sample } from "./truth/collectorModel";
-import { GroundTruth, LogEvent, MetricPoint, groundTruth, loadScenario, scenarioNames } from "./truth/otlp";
-import { prometheusLabelName, prometheusMetricName } from "./truth/promNames";
+import { CollectorModel, CollectorModelOptions, Sample } from "../harness/collectorModel";
+import { GroundTruth, LogEvent, MetricPoint, groundTruth, loadScenario, scenarioNames } from "../harness/otlp";
+import { prometheusLabelName, prometheusMetricName } from "../harness/promNames";
 
 const COST = "claude_code_cost_usage_USD_total";
 const TOKENS = "claude_code_token_usage_tokens_total";

@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forecastRules, periodToDateCost } from "../configs/alerts";
-import { ALERT_SETTINGS } from "./truth/queries";
+import { ALERT_SETTINGS } from "../harness/queries";
 import { incrementRuleGroups } from "../configs/rules";
 import { signals } from "../configs/signals";
-import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./support/tools";
-import { PrometheusServer } from "./truth/prometheusServer";
-import { GeneratedQuery, generatedQueries, interpolate, variableAsPromQL } from "./truth/queries";
-import { remoteWrite } from "./truth/remoteWrite";
-import { ApiCall, World, buildWorld, simulate, truthCost, truthTokens } from "./truth/scenario";
+import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../harness/tools";
+import { PrometheusServer } from "../harness/prometheusServer";
+import { GeneratedQuery, generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
+import { remoteWrite } from "../harness/remoteWrite";
+import { ApiCall, World, buildWorld, simulate, truthCost, truthTokens } from "../harness/scenario";
 
 const DAY = 86400000;
 const MIN = 60000;

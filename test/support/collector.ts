@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { freePort, stopProcess } from "./process";
+import { freePort, stopProcess } from "../../harness/process";
 import { ProgramRun, TYPES, unwrapSecrets } from "./pulumiMocks";
 
 const ROOT = join(__dirname, "..", "..");

@@ -5,7 +5,7 @@
  * - Collector: an OTLP/gRPC server on node:http2 (h2c) that checks the gRPC framing, decodes the
  *   protobuf (decoder below, written from the opentelemetry-proto field numbers), optionally demands
  *   a bearer token (trailers-only UNAUTHENTICATED, as grpc-go does), then "exports": metrics into an
- *   exporter that Prometheus scrapes (names translated by test/truth/promNames.ts, as the
+ *   exporter that Prometheus scrapes (names translated by harness/promNames.ts, as the
  *   collector's prometheus exporter does), events pushed over HTTP to Loki.
  * - Prometheus: `/api/v1/query` for plain selectors; each query scrapes the collector's exporter first.
  * - Loki: the collector's push, `/loki/api/v1/query_range` (LogQL parsed with Grafana's Lezer
@@ -28,9 +28,9 @@ import { CLAUDE_CODE_SCRAPE_JOB } from "../../configs/prometheus";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../../configs/rules";
 import { DEFAULTS } from "../../configs/settings";
 import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, WireField, readFields } from "../../scripts/otlp";
-import { ALERT_SETTINGS } from "../truth/queries";
+import { ALERT_SETTINGS } from "../../harness/queries";
 import { MatchOp, matcherMatches, unquote } from "./queryLint";
-import { prometheusLabelName, prometheusMetricName } from "../truth/promNames";
+import { prometheusLabelName, prometheusMetricName } from "../../harness/promNames";
 
 // ---------------------------------------------------------------------------------------------
 // OTLP protobuf decoding (field numbers from opentelemetry-proto)

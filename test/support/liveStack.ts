@@ -12,12 +12,12 @@ import { gunzipSync } from "node:zlib";
 import { parse, stringify } from "yaml";
 import { COLLECTOR_PORTS } from "../../configs/collector";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR, RuleGroup, buildRuleFiles } from "../../configs/prometheus";
-import { FIXTURES_DIR, groundTruth, loadScenario, parseMetricsRequest } from "../truth/otlp";
+import { FIXTURES_DIR, groundTruth, loadScenario, parseMetricsRequest } from "../../harness/otlp";
 import { MISSING_COLLECTOR, findCollector } from "./collector";
 import { Signal } from "./otlpSend";
-import { freePort, stopProcess, waitUntilReady } from "./process";
+import { freePort, stopProcess, waitUntilReady } from "../../harness/process";
 import { ProgramRun, TYPES } from "./pulumiMocks";
-import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "./tools";
+import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../../harness/tools";
 
 /**
  * The collector and (unless `prometheus: false`) Prometheus binaries for a live test. A missing

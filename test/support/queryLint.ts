@@ -23,8 +23,8 @@ import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { STREAM_START } from "../../configs/collector";
 import { LOKI_INDEX_LABELS } from "../../configs/loki";
 import type { RuleGroup } from "../../configs/prometheus";
-import { loadScenario, scenarioNames } from "../truth/otlp";
-import { prometheusLabelName, prometheusMetricName } from "../truth/promNames";
+import { loadScenario, scenarioNames } from "../../harness/otlp";
+import { prometheusLabelName, prometheusMetricName } from "../../harness/promNames";
 
 // ---------------------------------------------------------------------------------------------
 // Syntax

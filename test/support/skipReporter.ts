@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
 import { OTELCOL_BIN, OTELCOL_VERSION } from "./collector";
-import { PROMETHEUS_BIN_DIR, PROMETHEUS_VERSION } from "./tools";
+import { PROMETHEUS_BIN_DIR, PROMETHEUS_VERSION } from "../../harness/tools";
 
 const ROOT = join(__dirname, "..", "..");
 const PULUMI_VERSION = readFileSync(join(ROOT, ".pulumi-version"), "utf8").trim();

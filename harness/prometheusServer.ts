@@ -7,8 +7,8 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildRuleFiles, RuleGroup } from "../../configs/prometheus";
-import { freePort, stopProcess, waitUntilReady } from "../support/process";
+import { buildRuleFiles, RuleGroup } from "../configs/prometheus";
+import { freePort, stopProcess, waitUntilReady } from "./process";
 
 export interface QueryResult {
     metric: Record<string, string>;

@@ -11,7 +11,7 @@
 import { CollectorModel } from "./collectorModel";
 import { MetricPoint, Scalar } from "./otlp";
 import { Series } from "./remoteWrite";
-import { COLLECTOR_SELF_JOB } from "../../configs/collector";
+import { COLLECTOR_SELF_JOB } from "../configs/collector";
 
 /** Deterministic PRNG (mulberry32), so every run builds the same world. */
 export function rng(seed: number): () => number {

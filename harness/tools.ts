@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { DEFAULTS } from "../../configs/settings";
+import { DEFAULTS } from "../configs/settings";
 
 /** The pinned Prometheus version, `3.15.0` from `prom/prometheus:v3.15.0` (the one source; the build script reads the same line). */
 export const PROMETHEUS_VERSION = (() => {
@@ -21,7 +21,7 @@ export const PROMETHEUS_VERSION = (() => {
 })();
 
 /** Where scripts/build-prometheus.sh puts the binaries. */
-export const PROMETHEUS_BIN_DIR = join(__dirname, "..", "..", ".cache", `prometheus-${PROMETHEUS_VERSION}`);
+export const PROMETHEUS_BIN_DIR = join(__dirname, "..", ".cache", `prometheus-${PROMETHEUS_VERSION}`);
 
 /** How to get the tools, for error messages. */
 export const BUILD_HINT = `run \`bash scripts/build-prometheus.sh\` (builds prometheus and promtool ${PROMETHEUS_VERSION} into .cache/prometheus-${PROMETHEUS_VERSION}; needs Go, on macOS \`brew install go\`)`;

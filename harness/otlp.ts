@@ -51,7 +51,7 @@ export interface GroundTruth {
     requests: number;
 }
 
-export const FIXTURES_DIR = join(__dirname, "..", "fixtures", "claude-code-2.1.332");
+export const FIXTURES_DIR = join(__dirname, "..", "test", "fixtures", "claude-code-2.1.332");
 
 type Json = Record<string, any>;
 

@@ -12,7 +12,7 @@
  * gauges/histograms, the 1-minute granularity of D2C's stale sweep (expiry is applied lazily instead).
  * Wall-clock time of the collector is the `atMs` argument; point timestamps come from the client.
  */
-import { STREAM_START } from "../../configs/collector";
+import { STREAM_START } from "../configs/collector";
 import { MetricPoint, Scalar } from "./otlp";
 import { prometheusLabelName, prometheusMetricName } from "./promNames";
 
