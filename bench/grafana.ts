@@ -9,7 +9,7 @@
  *   step        = max(calculated, safe); $__interval = step; start and end rounded down to the step.
  * maxDataPoints is the panel's width in pixels: 1000 here, a typical panel.
  */
-import { Dashboard, allDashboards } from "../configs/dashboards";
+import { type Dashboard, allDashboards } from "../configs/dashboards";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { interpolate, variableAsPromQL } from "../harness/queries";
 import { naiveQuery, readsRecorded } from "./naive";

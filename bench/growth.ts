@@ -8,7 +8,7 @@
 import { RECORDS } from "../configs/rules";
 import { METRICS } from "../configs/signals";
 import { CollectorModel } from "../harness/collectorModel";
-import { MetricPoint } from "../harness/otlp";
+import type { MetricPoint } from "../harness/otlp";
 import { exports } from "../harness/scenario";
 import { benchWorld } from "./world";
 

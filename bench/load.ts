@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { incrementRuleGroups } from "../configs/rules";
 import { truthCost } from "../harness/scenario";
 import { writeOpenMetricsWindow } from "./openmetrics";
-import { BLOCK_MS, BenchPrometheus, RuleBackfillLevel, Rss, backfillRules, dirBytes, isBlockName, moveBlocks, programRuleGroups, ruleLevels, run } from "./prometheus";
-import { FastSimulation, World, benchWorld } from "./world";
+import { BLOCK_MS, BenchPrometheus, type RuleBackfillLevel, type Rss, backfillRules, dirBytes, isBlockName, moveBlocks, programRuleGroups, ruleLevels, run } from "./prometheus";
+import { FastSimulation, type World, benchWorld } from "./world";
 
 export interface LoadResult {
     users: number;

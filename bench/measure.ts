@@ -8,7 +8,7 @@
  * run comes first and is discarded; in it, Prometheus also counts the samples each panel reads
  * (stats=all, which Grafana does not ask for). Reported: medians over the measured runs.
  */
-import { ApiRequest, BenchDashboard, Variant, panelRequests, variableRequest } from "./grafana";
+import { type ApiRequest, type BenchDashboard, type Variant, panelRequests, variableRequest } from "./grafana";
 
 export const DAY_MS = 86400000;
 export const RANGES: { name: string; ms: number }[] = [

@@ -12,7 +12,7 @@
  * (e.g. `…:increase1h`) read through sum_over_time translate the same way. A query that still
  * reads a recorded series after the rewrite has no naive twin: `naiveQuery` throws.
  */
-import { METRICS, Measure, SESSION_MEASURES, recordedIncrease, recordedSessionIncrease } from "../configs/signals";
+import { METRICS, type Measure, SESSION_MEASURES, recordedIncrease, recordedSessionIncrease } from "../configs/signals";
 
 /** `cost_usd` → claude_code_cost_usage_USD_total, from the program's own naming functions. */
 function rawByRecordPart(): Map<string, string> {
@@ -24,7 +24,7 @@ function rawByRecordPart(): Map<string, string> {
 const RAW = rawByRecordPart();
 
 /** A recorded series name (`claude_code:<part>:<kind>`), with its selector matchers if any. */
-const RECORDED = String.raw`claude_code:([a-z0-9_]+):[a-z0-9_]*increase[0-9a-z]+`;
+const RECORDED = "claude_code:([a-z0-9_]+):[a-z0-9_]*increase[0-9a-z]+";
 
 function raw(part: string, name: string): string {
     const metric = RAW.get(part);

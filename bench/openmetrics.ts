@@ -11,7 +11,7 @@
  * has one — and to storage (one sample per series end: under 0.1 % of the samples).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { SeriesRuns } from "./world";
+import type { SeriesRuns } from "./world";
 
 /** `name{a="x",b="y"}` with label values escaped as the text formats require. */
 export function seriesText(labels: Record<string, string>): string {

@@ -3,11 +3,11 @@
  * OpenMetrics, then the program's recording rules evaluated against the running server), and its
  * process watched (resident memory, CPU) so measurements start when it is idle.
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { RuleGroup, buildRuleFiles } from "../configs/prometheus";
+import { type RuleGroup, buildRuleFiles } from "../configs/prometheus";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { freePort, stopProcess, waitUntilReady } from "../harness/process";
 
@@ -212,8 +212,8 @@ export function ruleLevels(groups: RuleFileGroup[]): { level: number; file: stri
         for (const rule of group.rules) if ("record" in rule) rules.push({ file, group, rule: rule as Rule }); // alerting rules are not backfilled
     }
     const records = [...new Set(rules.map((r) => r.rule.record))];
-    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const reads = (expr: string, record: string) => new RegExp(`(^|[^A-Za-z0-9_:])${escape(record)}($|[^A-Za-z0-9_:])`).test(expr);
+    const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const reads = (expr: string, record: string) => new RegExp(`(^|[^A-Za-z0-9_:])${escapeRegex(record)}($|[^A-Za-z0-9_:])`).test(expr);
     const level = new Map<string, number>();
     const visiting = new Set<string>();
     const levelOf = (record: string): number => {

@@ -3,10 +3,10 @@
  */
 import { OVERVIEW_UID } from "../configs/dashboards";
 import { DEFAULTS } from "../configs/settings";
-import { GrowthRow } from "./growth";
-import { LoadResult } from "./load";
-import { DashboardRangeTiming, Timing, median } from "./measure";
-import { Rss } from "./prometheus";
+import type { GrowthRow } from "./growth";
+import type { LoadResult } from "./load";
+import { type DashboardRangeTiming, type Timing, median } from "./measure";
+import type { Rss } from "./prometheus";
 
 export interface SizeResult {
     load: LoadResult;

@@ -3,7 +3,7 @@
  * reading increase1m after the group recording it) and a block size each group's interval allows.
  */
 import { describe, expect, it } from "vitest";
-import { RuleGroup } from "../configs/prometheus";
+import type { RuleGroup } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
 import { programRuleGroups, ruleBlockMs, ruleLevels } from "./prometheus";
 

@@ -38,11 +38,11 @@ import { incrementRuleGroups } from "../configs/rules";
 import { DEFAULTS } from "../configs/settings";
 import { BUILD_HINT, findTool } from "../harness/tools";
 import { benchDashboards } from "./grafana";
-import { GrowthRow, seriesGrowth } from "./growth";
+import { type GrowthRow, seriesGrowth } from "./growth";
 import { loadWorld } from "./load";
 import { RANGES, measureDashboards } from "./measure";
 import { BenchPrometheus, programRuleGroups } from "./prometheus";
-import { Results, SizeResult, SkippedSize, renderReport } from "./report";
+import { type Results, type SizeResult, type SkippedSize, renderReport } from "./report";
 
 const ROOT = join(__dirname, "..");
 const QUICK_SIZES = "1x7,5x7";

@@ -3,8 +3,8 @@
  * the same series, the same sample at every scrape, the same staleness markers.
  */
 import { describe, expect, it } from "vitest";
-import { simulate, World } from "../harness/scenario";
-import { FastSimulation, SeriesRuns, benchWorld, samplesOf } from "./world";
+import { simulate, type World } from "../harness/scenario";
+import { FastSimulation, type SeriesRuns, benchWorld, samplesOf } from "./world";
 
 type Sample = [t: number, value: number | "stale"];
 const keyOf = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort());

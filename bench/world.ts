@@ -22,8 +22,8 @@
  * markers included) on worlds with every hard case, a collector restart and a collector outage.
  */
 import { CollectorModel } from "../harness/collectorModel";
-import { MetricPoint } from "../harness/otlp";
-import { World, buildWorld, exports } from "../harness/scenario";
+import type { MetricPoint } from "../harness/otlp";
+import { type World, buildWorld, exports } from "../harness/scenario";
 
 export { buildWorld };
 export type { World };

@@ -1,9 +1,9 @@
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { COLLECTOR_CONFIG_PATH, COLLECTOR_ENV, COLLECTOR_PORTS, CollectorDestinations, CollectorSettings, buildCollectorConfig, collectorMemory } from "../configs/collector";
+import { COLLECTOR_CONFIG_PATH, COLLECTOR_ENV, COLLECTOR_PORTS, type CollectorDestinations, type CollectorSettings, buildCollectorConfig, collectorMemory } from "../configs/collector";
 import { HOSTS } from "../configs/prometheus";
-import { ServicePlacement, placementOf, serviceContainer } from "./docker";
+import { type ServicePlacement, placementOf, serviceContainer } from "./docker";
 
 /** `image`: OpenTelemetry Collector contrib. */
 export interface CollectorArgs extends ServicePlacement {

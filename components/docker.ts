@@ -3,7 +3,7 @@
  * a container with the stack's conventions (loopback ports, labels, memory limit, restart policy).
  */
 import * as docker from "@pulumi/docker";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 /** Label put on every Docker object, so `docker ps --filter label=…` finds a stack's objects. */
 export const STACK_LABEL = "dev.claude-code-monitoring.stack";

@@ -1,10 +1,10 @@
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
-import { GRAFANA_DATA_PATH, GRAFANA_ENTRYPOINT, GRAFANA_PORT, GrafanaSettings, grafanaEnvironment } from "../configs/grafana";
+import { GRAFANA_DATA_PATH, GRAFANA_ENTRYPOINT, GRAFANA_PORT, type GrafanaSettings, grafanaEnvironment } from "../configs/grafana";
 import { HOSTS } from "../configs/prometheus";
-import { DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
+import { type DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
 
 /** `image`: a Grafana version the Grafana provider is tested against. */
 export interface GrafanaArgs extends DataServiceArgs {

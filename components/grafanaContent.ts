@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { AlertGroup, MESSAGE_TEMPLATE, MESSAGE_TEMPLATE_NAME } from "../configs/alerts";
-import { Dashboard, FOLDER } from "../configs/dashboards";
-import { DataSourceSpec } from "../configs/datasources";
-import { RecordingGroup } from "../configs/rules";
-import { SecretKey } from "../configs/settings";
+import { type AlertGroup, MESSAGE_TEMPLATE, MESSAGE_TEMPLATE_NAME } from "../configs/alerts";
+import { type Dashboard, FOLDER } from "../configs/dashboards";
+import type { DataSourceSpec } from "../configs/datasources";
+import type { RecordingGroup } from "../configs/rules";
+import type { SecretKey } from "../configs/settings";
 
 export interface NotificationTargets {
     /** Email addresses (Grafana needs SMTP settings to send). */

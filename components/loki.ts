@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LOKI_CONFIG_PATH, LOKI_DATA_PATH, LOKI_PORT, LokiSettings, buildLokiConfig } from "../configs/loki";
+import { LOKI_CONFIG_PATH, LOKI_DATA_PATH, LOKI_PORT, type LokiSettings, buildLokiConfig } from "../configs/loki";
 import { HOSTS } from "../configs/prometheus";
-import { DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
+import { type DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
 
 /** `image`: Loki 3.6.5 or later, for the built-in health probe. */
 export interface LokiArgs extends DataServiceArgs {

@@ -1,4 +1,4 @@
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
     HOSTS,
@@ -6,14 +6,14 @@ import {
     PROMETHEUS_DATA_PATH,
     PROMETHEUS_PORT,
     PROMETHEUS_RULES_DIR,
-    PrometheusCommandSettings,
-    PrometheusSettings,
-    RuleGroup,
+    type PrometheusCommandSettings,
+    type PrometheusSettings,
+    type RuleGroup,
     buildPrometheusConfig,
     buildRuleFiles,
     prometheusCommand,
 } from "../configs/prometheus";
-import { DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
+import { type DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
 
 /** `image`: Prometheus 3.x. */
 export interface PrometheusArgs extends DataServiceArgs {

@@ -12,7 +12,7 @@ import { PIPELINE_UID } from "./dashboards/pipeline";
 import { PRODUCTIVITY_UID } from "./dashboards/productivity";
 import { eventSignals } from "./events";
 import { pipelineSignals } from "./pipeline";
-import { Budget, BudgetPeriod, BudgetScope } from "./settings";
+import type { Budget, BudgetPeriod, BudgetScope } from "./settings";
 import { PROMPT_TOKEN_TYPES, recordedIncrease, signals, total } from "./signals";
 
 export interface AlertQuery {

@@ -2,7 +2,7 @@
  * The Claude Code client settings that send telemetry to this stack.
  */
 import { isAbsolute } from "node:path";
-import { PlainSettings, collectorHostForClients } from "./settings";
+import { type PlainSettings, collectorHostForClients } from "./settings";
 
 export type ClientSettings = Pick<
     PlainSettings,

@@ -12,7 +12,7 @@
  * Credentials never appear in the file: they reach the container as environment variables
  * (secret in Pulumi state) and the file refers to them as ${env:NAME}.
  */
-import { BackendAuth, MetricsProtocol, PlainSettings, PrivacyMode, SecretKey, backendAuth, parseDuration, receiverRequiresToken, receiverUsesTls } from "./settings";
+import { type BackendAuth, type MetricsProtocol, type PlainSettings, type PrivacyMode, type SecretKey, backendAuth, parseDuration, receiverRequiresToken, receiverUsesTls } from "./settings";
 import { toYaml } from "./yaml";
 
 /** Ports the collector listens on inside the Docker network. */

@@ -6,7 +6,7 @@ import { DATASOURCE_UIDS } from "./dashboards";
 import { LOKI_PORT } from "./loki";
 import { HOSTS, PROMETHEUS_PORT } from "./prometheus";
 import { PROMETHEUS_TYPE } from "./recordingWriter";
-import { BackendAuth, PlainSettings, SecretKey, backendAuth } from "./settings";
+import { type BackendAuth, type PlainSettings, type SecretKey, backendAuth } from "./settings";
 
 export interface DataSourceSpec {
     name: string;

@@ -1,7 +1,7 @@
 /**
  * Grafana container settings: environment and the start-up script.
  */
-import { PlainSettings } from "./settings";
+import type { PlainSettings } from "./settings";
 
 export const GRAFANA_PORT = 3000;
 export const GRAFANA_DATA_PATH = "/var/lib/grafana";

@@ -2,7 +2,7 @@
  * Loki 3.x configuration: single binary, TSDB schema v13 on the filesystem, OTLP ingestion with
  * structured metadata, retention by the compactor.
  */
-import { PlainSettings } from "./settings";
+import type { PlainSettings } from "./settings";
 import { toYaml } from "./yaml";
 
 export const LOKI_PORT = 3100;

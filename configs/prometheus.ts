@@ -5,7 +5,7 @@
  * Loki, Grafana and itself. Retention is set by flags (still supported in 3.x; the config-file form
  * is newer than the Debian promtool used in tests).
  */
-import { PlainSettings } from "./settings";
+import type { PlainSettings } from "./settings";
 import { COLLECTOR_PORTS, COLLECTOR_SELF_JOB } from "./collector";
 import { toYaml } from "./yaml";
 

@@ -48,12 +48,12 @@ import { STREAM_START } from "./collector";
 import { DATASOURCE_UIDS } from "./dashboards/model";
 import type { RuleGroup } from "./prometheus";
 import { pipelineSignals } from "./pipeline";
-import { PlainSettings, parseDuration } from "./settings";
+import { type PlainSettings, parseDuration } from "./settings";
 import {
     CLAUDE_CODE_SELECTOR,
     INCREMENT_INTERVAL,
     METRICS,
-    Measure,
+    type Measure,
     REQUEST_MEASURES,
     SESSION_MEASURES,
     recordedIncrease,

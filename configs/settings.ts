@@ -9,7 +9,7 @@
  * every problem before any resource is created, and each message names the setting and the fix.
  */
 import { closest } from "fastest-levenshtein";
-import { TEAM_METRICS_BACKENDS, TeamMetricsBackend, recordingWriteProblem } from "./recordingWriter";
+import { TEAM_METRICS_BACKENDS, type TeamMetricsBackend, recordingWriteProblem } from "./recordingWriter";
 import { receiverTlsProblems } from "./tls";
 
 /** How identity attributes (`user.email`, account ids) are treated before storage. */
@@ -555,7 +555,7 @@ export function loadSettings(lookup: ConfigLookup, options: LoadOptions = {}): S
     };
 
     const unknown = unknownSettingsProblems(options.configuredKeys ?? []);
-    if (settings.allowUnknownSettings) unknown.forEach((message) => options.warn?.(message));
+    if (settings.allowUnknownSettings) for (const message of unknown) options.warn?.(message);
     else problems.push(...unknown);
 
     if (problems.length > 0) throw new SettingsError(problems);

@@ -4,7 +4,7 @@
  * them, so a certificate Node accepts here is one the clients' TLS stack (Node's, in Claude Code)
  * can verify; the collector reads the same PEM with Go's crypto/tls.
  */
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { type KeyObject, X509Certificate, createPrivateKey } from "node:crypto";
 
 /** The receiver's TLS material, as the user configured it (PEM text). */
 export interface ReceiverTlsInput {
@@ -66,7 +66,7 @@ export function receiverTlsProblems(tls: ReceiverTlsInput, clientHost: string, n
         const what = chain.length === 0 && unreadable.length === 0 ? "holds no PEM certificate (-----BEGIN CERTIFICATE-----)" : `has certificate block ${unreadable.join(", ")} that is not a readable X.509 certificate`;
         return [`collectorTlsCert: ${what} (fix: ${STDIN_FIX.cert}, the certificate chain with the server certificate first)`];
     }
-    let key;
+    let key: KeyObject;
     try {
         key = createPrivateKey(tls.key);
     } catch {

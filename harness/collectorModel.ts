@@ -13,7 +13,7 @@
  * Wall-clock time of the collector is the `atMs` argument; point timestamps come from the client.
  */
 import { STREAM_START } from "../configs/collector";
-import { MetricPoint, Scalar } from "./otlp";
+import type { MetricPoint, Scalar } from "./otlp";
 import { prometheusLabelName, prometheusMetricName } from "./promNames";
 
 export interface DroppedPoint {

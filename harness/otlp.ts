@@ -197,11 +197,11 @@ export function groundTruth(events: LogEvent[]): GroundTruth {
     for (const e of events) {
         if (e.attributes["event.name"] !== "api_request") continue;
         t.requests++;
-        t.costUsd += num(e.attributes["cost_usd"]);
-        t.tokens.input += num(e.attributes["input_tokens"]);
-        t.tokens.output += num(e.attributes["output_tokens"]);
-        t.tokens.cacheRead += num(e.attributes["cache_read_tokens"]);
-        t.tokens.cacheCreation += num(e.attributes["cache_creation_tokens"]);
+        t.costUsd += num(e.attributes.cost_usd);
+        t.tokens.input += num(e.attributes.input_tokens);
+        t.tokens.output += num(e.attributes.output_tokens);
+        t.tokens.cacheRead += num(e.attributes.cache_read_tokens);
+        t.tokens.cacheCreation += num(e.attributes.cache_creation_tokens);
     }
     return t;
 }

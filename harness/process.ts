@@ -2,7 +2,7 @@
  * A Prometheus server process as the tests and the benchmark run it: a free loopback port, the
  * wait until it answers /-/ready, and a clean stop.
  */
-import { ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 
 export async function freePort(): Promise<number> {

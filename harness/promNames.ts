@@ -46,7 +46,7 @@ function unitSuffixes(unit: string): [main: string, per: string] {
     if (main !== "" && !/[{}]/.test(main)) mainSuffix = UNIT_MAP[main] ?? main;
     let perSuffix = "";
     const per = (perRaw ?? "").trim();
-    if (per !== "" && !/[{}]/.test(per)) perSuffix = "per_" + (PER_UNIT_MAP[per] ?? per);
+    if (per !== "" && !/[{}]/.test(per)) perSuffix = `per_${PER_UNIT_MAP[per] ?? per}`;
     return [cleanUpUnit(mainSuffix), cleanUpUnit(perSuffix)];
 }
 
@@ -70,7 +70,7 @@ export function prometheusMetricName(otlpName: string, unit: string, kind: Metri
     if (unit === "1" && kind === "gauge") tokens = [...tokens.filter((t) => t !== "ratio"), "ratio"];
     let name = tokens.join("_");
     // A name cannot start with a digit.
-    if (/^[0-9]/.test(name)) name = "_" + name;
+    if (/^[0-9]/.test(name)) name = `_${name}`;
     if (name === "") throw new Error(`normalization for metric "${otlpName}" resulted in empty name`);
     return name;
 }
@@ -79,7 +79,7 @@ export function prometheusMetricName(otlpName: string, unit: string, kind: Metri
 export function prometheusLabelName(key: string): string {
     if (key === "") throw new Error("empty label name");
     let name = key.replace(/[^a-zA-Z0-9_]/g, "_");
-    if (/^[0-9]/.test(name)) name = "key_" + name;
-    else if (name.startsWith("_") && !name.startsWith("__")) name = "key" + name;
+    if (/^[0-9]/.test(name)) name = `key_${name}`;
+    else if (name.startsWith("_") && !name.startsWith("__")) name = `key${name}`;
     return name;
 }

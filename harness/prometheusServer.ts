@@ -3,11 +3,11 @@
  * loopback for tests: load series by remote write, backfill the project's recording rules with
  * promtool, and query it over the HTTP API.
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildRuleFiles, RuleGroup } from "../configs/prometheus";
+import { buildRuleFiles, type RuleGroup } from "../configs/prometheus";
 import { freePort, stopProcess, waitUntilReady } from "./process";
 
 export interface QueryResult {

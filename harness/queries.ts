@@ -2,7 +2,7 @@
  * Every query the program generates, extracted from its own output (dashboard JSON and alert
  * rule models), with Grafana's variables replaced as Grafana would for a given range.
  */
-import { alertGroups, AlertSettings } from "../configs/alerts";
+import { alertGroups, type AlertSettings } from "../configs/alerts";
 import { allDashboards } from "../configs/dashboards";
 import { grafanaRecordingGroups } from "../configs/rules";
 import { DEFAULTS, parseBudgets } from "../configs/settings";

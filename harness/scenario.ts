@@ -9,8 +9,8 @@
  * and a 10 s scrape, and yields what Prometheus would store, staleness markers included.
  */
 import { CollectorModel } from "./collectorModel";
-import { MetricPoint, Scalar } from "./otlp";
-import { Series } from "./remoteWrite";
+import type { MetricPoint, Scalar } from "./otlp";
+import type { Series } from "./remoteWrite";
 import { COLLECTOR_SELF_JOB } from "../configs/collector";
 
 /** Deterministic PRNG (mulberry32), so every run builds the same world. */

@@ -21,9 +21,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type * as grafana from "@pulumiverse/grafana";
 import {
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
+    type ReportViolation,
+    type ResourceValidationArgs,
+    type ResourceValidationPolicy,
     Secret,
     validateResourceOfType,
 } from "@pulumi/policy";
@@ -430,8 +430,16 @@ export function credentialProblems(type: string, props: Props): string[] {
     if (type === TYPES.contactPoint) {
         // `byField`: the field itself is a credential (an incoming-webhook URL), whatever its name.
         const walk = (value: any, path: string, key: string, secret: boolean, byField: boolean): void => {
-            if (isSecretMarker(value)) return walk(value.value, path, key, true, byField);
-            if (Array.isArray(value)) return value.forEach((v, i) => walk(v, `${path}[${i}]`, key, secret, byField));
+            if (isSecretMarker(value)) {
+                walk(value.value, path, key, true, byField);
+                return;
+            }
+            if (Array.isArray(value)) {
+                value.forEach((v, i) => {
+                    walk(v, `${path}[${i}]`, key, secret, byField);
+                });
+                return;
+            }
             if (value && typeof value === "object") {
                 for (const [k, v] of Object.entries(value)) if (!k.startsWith("__")) walk(v, `${path}.${k}`, k, secret, false);
                 return;
@@ -470,7 +478,9 @@ export function credentialProblems(type: string, props: Props): string[] {
 // The policies
 // ---------------------------------------------------------------------------------------------
 
-const report = (problems: string[], reportViolation: ReportViolation) => problems.forEach((p) => reportViolation(p));
+const report = (problems: string[], reportViolation: ReportViolation) => {
+    for (const p of problems) reportViolation(p);
+};
 
 export const noPortsBeyondLoopback: ResourceValidationPolicy = {
     name: "no-ports-beyond-loopback",

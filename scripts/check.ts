@@ -29,7 +29,7 @@ import type { CheckTargets } from "../configs/checkTargets";
 import { ADMIN_PASSWORD_NOT_APPLIED } from "../configs/grafana";
 import { CLAUDE_CODE_SCRAPE_JOB, HOSTS } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
-import { GRPC, GRPC_STATUS_NAMES, GrpcTransportError, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, encodeLogsRequest, encodeMetricsRequest, grpcUnary } from "./otlp";
+import { GRPC, GRPC_STATUS_NAMES, type GrpcTransportError, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, encodeLogsRequest, encodeMetricsRequest, grpcUnary } from "./otlp";
 import { readStackOutputs } from "./stackOutputs";
 
 // ---------------------------------------------------------------------------------------------
@@ -652,14 +652,10 @@ export interface MainDeps {
 }
 
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
-    let args;
+    const options = { stack: { type: "string" }, targets: { type: "string" }, timeout: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
+    let args: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true; allowPositionals: false }>>["values"];
     try {
-        args = parseArgs({
-            args: argv,
-            options: { stack: { type: "string" }, targets: { type: "string" }, timeout: { type: "string" }, help: { type: "boolean", short: "h" } },
-            strict: true,
-            allowPositionals: false,
-        }).values;
+        args = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
     } catch (e) {
         deps.err(`${(e as Error).message}\n\n${USAGE}`);
         return 2;

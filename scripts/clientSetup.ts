@@ -456,7 +456,7 @@ export function planUpdate(current: ParsedSettings | undefined, env: Record<stri
         }
     }
     for (const [key, value] of Object.entries(env)) {
-        if (!Object.prototype.hasOwnProperty.call(before, key)) {
+        if (!Object.hasOwn(before, key)) {
             changes.push({ key, kind: "added", after: value });
             entries.push([key, value]);
         }
@@ -479,11 +479,11 @@ export function planRemoval(current: ParsedSettings, written: Record<string, str
     const changedByUser: string[] = [];
     const entries: [string, string][] = [];
     for (const [key, value] of Object.entries(current.env ?? {})) {
-        if (Object.prototype.hasOwnProperty.call(written, key) && written[key] === value) {
+        if (Object.hasOwn(written, key) && written[key] === value) {
             changes.push({ key, kind: "removed", before: value });
             continue;
         }
-        if (Object.prototype.hasOwnProperty.call(written, key)) changedByUser.push(key);
+        if (Object.hasOwn(written, key)) changedByUser.push(key);
         entries.push([key, value]);
     }
     const data = Object.fromEntries(Object.entries(current.data).map(([k, v]) => [k, k === "env" ? Object.fromEntries(entries) : v]));

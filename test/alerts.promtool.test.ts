@@ -8,7 +8,7 @@
  */
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { AlertRule, budgetRules, usageRules } from "../configs/alerts";
+import { type AlertRule, budgetRules, usageRules } from "../configs/alerts";
 import { parseBudgets, DEFAULTS } from "../configs/settings";
 import { DATASOURCE_UIDS } from "../configs/dashboards/model";
 import { recordedIncrease } from "../configs/signals";
@@ -21,7 +21,7 @@ const settings = {
 };
 
 /** The Grafana rule as a Prometheus alerting rule: same queries, same condition. */
-export function asPrometheusAlert(rule: AlertRule): { alert: string; expr: string; for: string } {
+function asPrometheusAlert(rule: AlertRule): { alert: string; expr: string; for: string } {
     const queries = new Map<string, string>();
     let condition = "";
     for (const d of rule.datas) {

@@ -29,8 +29,8 @@ import {
     CHECK_PROM_METRIC,
     CHECK_SCOPE,
     CHECK_SERVICE_NAME,
-    CheckOptions,
-    HopResult,
+    type CheckOptions,
+    type HopResult,
     RUN_ID_ATTRIBUTE,
     checkLogsRequest,
     checkMetricsRequest,
@@ -43,8 +43,8 @@ import {
 } from "../scripts/check";
 import { grafanaRequirement } from "../configs/recordingWriter";
 import { GRPC, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, grpcFrame, grpcUnary, grpcUnframe, readFields } from "../scripts/otlp";
-import { FakeStack, FakeStackOptions, GRAFANA_AUTH, decodeLogsRequest, decodeMetricsRequest, refusedPort, startFakeStack } from "./support/fakeStack";
-import { MatchOp, lokiLabelName, matcherMatches, unquote } from "./support/queryLint";
+import { type FakeStack, type FakeStackOptions, GRAFANA_AUTH, decodeLogsRequest, decodeMetricsRequest, refusedPort, startFakeStack } from "./support/fakeStack";
+import { type MatchOp, lokiLabelName, matcherMatches, unquote } from "./support/queryLint";
 import { prometheusLabelName, prometheusMetricName } from "../harness/promNames";
 import { generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
 
@@ -588,7 +588,10 @@ describe("the CLI", () => {
         const s = await fake();
         const c = capture();
         const asked: string[] = [];
-        const deps = { ...c.deps, env: { PULUMI_STACK: "from-env" }, readOutputs: (stack: string) => (asked.push(stack), { checkTargets: s.targets }) };
+        const deps = { ...c.deps, env: { PULUMI_STACK: "from-env" }, readOutputs: (stack: string) => {
+            asked.push(stack);
+            return { checkTargets: s.targets };
+        } };
         expect(await main(["--timeout", "3"], deps)).toBe(0);
         expect(await main(["--stack", "explicit", "--timeout", "3"], deps)).toBe(0);
         expect(asked).toEqual(["from-env", "explicit"]);

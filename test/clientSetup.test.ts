@@ -12,7 +12,7 @@ import { TEST_TLS } from "./support/tls";
 import { CA_FILE_VARIABLE, claudeCodeEnv } from "../configs/client";
 import { DEFAULTS } from "../configs/settings";
 import {
-    Deps,
+    type Deps,
     SetupError,
     backupStamp,
     findJsoncExtension,
@@ -502,7 +502,10 @@ describe("where the env block comes from", () => {
             const asked: string[] = [];
             const r = runIn(home, [...argv], {
                 env: { ...env },
-                readStackOutputs: (stack) => (asked.push(stack), { claudeCodeEnv: STACK_ENV, grafanaUrl: "http://127.0.0.1:3000" }),
+                readStackOutputs: (stack) => {
+                    asked.push(stack);
+                    return { claudeCodeEnv: STACK_ENV, grafanaUrl: "http://127.0.0.1:3000" };
+                },
             });
             expect(r.status).toBe(0);
             expect(asked).toEqual([expected]);

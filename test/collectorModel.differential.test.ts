@@ -16,7 +16,7 @@ import { parseExposition } from "./support/exposition";
 import { LogsSink, asProcess, captures, liveTools, splitAtFirstCost, twoProcesses } from "./support/liveStack";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
 import { runProgram } from "./support/pulumiMocks";
-import { CollectorModel, Sample } from "../harness/collectorModel";
+import { CollectorModel, type Sample } from "../harness/collectorModel";
 import { parseMetricsRequest, scenarioNames } from "../harness/otlp";
 
 const TTL_MS = 30000;

@@ -14,7 +14,9 @@ const ROOT = join(__dirname, "..");
 const TESTED = readFileSync(join(ROOT, ".pulumi-version"), "utf8").trim();
 const REAL_PULUMI = join(ROOT, ".cache", `pulumi-v${TESTED}`, "pulumi");
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** The system tools deploy.sh uses before its checks, linked one by one: /usr/bin itself may hold docker or pulumi. */
 const TOOLS = ["cat", "dirname", "head", "mkdir"].map((tool) => {

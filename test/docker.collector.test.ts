@@ -19,7 +19,7 @@ import { captures } from "./support/liveStack";
 import { collectorConfigOf, collectorEnvOf, findCollector, MISSING_COLLECTOR, OTELCOL_VERSION } from "./support/collector";
 import { sendGrpc } from "./support/otlpSend";
 import { freePort } from "../harness/process";
-import { ProgramRun, TYPES, runProgram, unwrapSecrets } from "./support/pulumiMocks";
+import { type ProgramRun, TYPES, runProgram, unwrapSecrets } from "./support/pulumiMocks";
 import { TEST_TLS, TLS_SECRETS, TLS_SETTINGS } from "./support/tls";
 
 const docker = (args: string[], input?: string) => spawnSync("docker", args, { encoding: "utf8", timeout: 120000, ...(input === undefined ? {} : { input }) });

@@ -12,7 +12,9 @@ import { ADMIN_PASSWORD_NOT_APPLIED, GRAFANA_ENTRYPOINT, GRAFANA_ENTRYPOINT_SCRI
 
 const PASSWORD = "s3cret-Admin-pass";
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 /** Runs the script as the container would, with `grafana cli` answering `cliExit` and printing `cliSays`. */
 function start(opts: { database: boolean; cliExit?: number; cliSays?: string }) {

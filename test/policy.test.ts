@@ -4,7 +4,7 @@
  * @pulumi/policy's server does, the program's own resource graph under mocks (it passes, and
  * fails once a captured input is changed), and the pack started the way the CLI starts it.
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,9 +13,9 @@ import ts from "typescript";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KEEP_DATA_LABEL, PUBLISHED_ADDRESS_LABEL, STACK_LABEL } from "../components/docker";
 import {
-    Props,
+    type Props,
     SECRET_URL_FIELDS,
-    StackView,
+    type StackView,
     containerDataProblems,
     containerImageProblems,
     credentialProblems,
@@ -34,7 +34,7 @@ import {
     remoteImageProblems,
     stackViewFromEnv,
 } from "../policy/policies";
-import { PROJECT, ProgramRun, Registration, TYPES, runProgram, stackFileConfig } from "./support/pulumiMocks";
+import { PROJECT, type ProgramRun, type Registration, TYPES, runProgram, stackFileConfig } from "./support/pulumiMocks";
 import { TEST_TLS, TLS_SECRETS, TLS_SETTINGS } from "./support/tls";
 
 /* eslint-disable @typescript-eslint/no-require-imports */

@@ -10,11 +10,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { IDENTITY_ATTRIBUTES } from "../configs/collector";
-import { PRIVACY_MODES, PrivacyMode } from "../configs/settings";
+import { PRIVACY_MODES, type PrivacyMode } from "../configs/settings";
 import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
 import { parseExposition } from "./support/exposition";
 import { LogsSink, liveTools } from "./support/liveStack";
-import { sendHttp, Signal } from "./support/otlpSend";
+import { sendHttp, type Signal } from "./support/otlpSend";
 import { runProgram } from "./support/pulumiMocks";
 import { FIXTURES_DIR } from "../harness/otlp";
 

@@ -6,7 +6,7 @@
  * written to a real Prometheus 3.15.0 at the URL the writer would use.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TeamMetricsBackend, recordingWriteProblem, recordingWriteUrl } from "../configs/recordingWriter";
+import { type TeamMetricsBackend, recordingWriteProblem, recordingWriteUrl } from "../configs/recordingWriter";
 import { loadSettings } from "../configs/settings";
 import { stackFileConfig } from "./support/pulumiMocks";
 import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../harness/tools";

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { buildRuleFiles } from "../configs/prometheus";
 import { INCREMENT_QUERY_OFFSET, incrementRecords, incrementRuleGroups, teamIncrementRecords } from "../configs/rules";
 import { DEFAULTS } from "../configs/settings";
-import { METRICS, Measure, recordedIncrease, recordedRequestIncrease, recordedSessionIncrease } from "../configs/signals";
+import { METRICS, type Measure, recordedIncrease, recordedRequestIncrease, recordedSessionIncrease } from "../configs/signals";
 import { promtoolTestRules } from "../harness/tools";
 import { COLLECTOR_SELF_JOB } from "../configs/collector";
 

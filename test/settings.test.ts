@@ -153,7 +153,7 @@ describe("invalid settings", () => {
     it("reports every problem at once, one line each", () => {
         const found = problems({ grafanaPort: "0", privacyMode: "x", metricsRetentionSize: "big", lokiImage: "grafana/loki:latest" });
         expect(found).toHaveLength(4);
-        expect(() => loadSettings(lookup({ grafanaPort: "0", privacyMode: "x" }))).toThrow(/^Invalid stack configuration \(2 problems\):\n  - grafanaPort: .*\n  - privacyMode: /);
+        expect(() => loadSettings(lookup({ grafanaPort: "0", privacyMode: "x" }))).toThrow(/^Invalid stack configuration \(2 problems\):\n {2}- grafanaPort: .*\n {2}- privacyMode: /);
     });
 
     it("names the bad list entry's own index in the fix, so following it replaces that entry only", () => {

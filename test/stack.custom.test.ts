@@ -4,7 +4,7 @@
  */
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, unwrapSecrets } from "./support/pulumiMocks";
+import { type ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, unwrapSecrets } from "./support/pulumiMocks";
 
 let run: ProgramRun;
 const config = {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
 import { DEFAULTS } from "../configs/settings";
-import { ProgramRun, TYPES, containsSecret, runProgram, unwrapSecrets } from "./support/pulumiMocks";
+import { type ProgramRun, TYPES, containsSecret, runProgram, unwrapSecrets } from "./support/pulumiMocks";
 
 let run: ProgramRun;
 beforeAll(async () => {

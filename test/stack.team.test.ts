@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
 import { teamIncrementRecords } from "../configs/rules";
 import { COLLECTOR_ENV } from "../configs/collector";
-import { ProgramRun, TYPES, containsSecret, lastRegistrations, plainParts, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
+import { type ProgramRun, TYPES, containsSecret, lastRegistrations, plainParts, runProgram, stackFileConfig, unwrapSecrets } from "./support/pulumiMocks";
 import { TEST_TLS } from "./support/tls";
 
 /** The three tokens and the receiver's TLS certificate and key, as the example's comments say to set them. */

@@ -42,7 +42,9 @@ beforeAll(() => {
     if (process.env.CI) throw new Error(message);
     console.warn(`\n*** SKIPPED: ${message}\n`);
 });
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A scratch project: Pulumi.yaml (the repository's or a variant), one stack file, its own state and Pulumi home. */
 interface Project {

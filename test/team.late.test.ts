@@ -10,8 +10,8 @@
  * point's increment starts from it: with the default delay the growth reported during the outage
  * is not counted; with a delay longer than the outage plus the retry wait, everything is.
  */
-import { createServer, IncomingMessage, Server } from "node:http";
-import { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { monitoringWasDown, teamIncrementRecords, teamReading } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";

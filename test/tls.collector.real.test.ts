@@ -17,11 +17,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckTargets } from "../configs/checkTargets";
 import { CA_FILE_VARIABLE } from "../configs/client";
-import { HopResult, checkMetricsRequest, runCheck } from "../scripts/check";
+import { type HopResult, checkMetricsRequest, runCheck } from "../scripts/check";
 import { run as clientSetup } from "../scripts/clientSetup";
 import { GRPC, METRICS_EXPORT_PATH, grpcUnary } from "../scripts/otlp";
-import { CollectorProcess, collectorConfigOf, collectorEnvOf, findCollector, forTestHost, MISSING_COLLECTOR, TestHostPorts } from "./support/collector";
-import { ProgramRun, runProgram } from "./support/pulumiMocks";
+import { CollectorProcess, collectorConfigOf, collectorEnvOf, findCollector, forTestHost, MISSING_COLLECTOR, type TestHostPorts } from "./support/collector";
+import { type ProgramRun, runProgram } from "./support/pulumiMocks";
 import { TEST_TLS, TLS_SECRETS, TLS_SETTINGS } from "./support/tls";
 
 const ROOT = join(__dirname, "..");

@@ -4,7 +4,7 @@
  * and never the key. The material is test/fixtures/tls (openssl-made, see its generate.sh).
  */
 import { describe, expect, it } from "vitest";
-import { SettingsError, loadSettings } from "../configs/settings";
+import { type SettingsError, loadSettings } from "../configs/settings";
 import { receiverTlsProblems } from "../configs/tls";
 import { TEST_TLS } from "./support/tls";
 

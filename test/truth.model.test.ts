@@ -4,8 +4,8 @@
  * store against the ground truth from the same run's `api_request` log events.
  */
 import { describe, expect, it } from "vitest";
-import { CollectorModel, CollectorModelOptions, Sample } from "../harness/collectorModel";
-import { GroundTruth, LogEvent, MetricPoint, groundTruth, loadScenario, scenarioNames } from "../harness/otlp";
+import { CollectorModel, type CollectorModelOptions, type Sample } from "../harness/collectorModel";
+import { type GroundTruth, type LogEvent, type MetricPoint, groundTruth, loadScenario, scenarioNames } from "../harness/otlp";
 import { prometheusLabelName, prometheusMetricName } from "../harness/promNames";
 
 const COST = "claude_code_cost_usage_USD_total";
@@ -177,7 +177,7 @@ describe("collector model vs. api_request ground truth", () => {
         const asOneWriter = (name: string) => {
             const { truth, batches } = batchesOf(name);
             const strip = (p: MetricPoint): MetricPoint => {
-                const { ["session.id"]: _session, ...attributes } = p.attributes;
+                const { "session.id": _session, ...attributes } = p.attributes;
                 return { ...p, attributes: { ...attributes, "user.id": "same-user" } };
             };
             return { truth, batches: batches.map((b) => ({ atMs: b.atMs, points: b.points.map(strip) })) };

@@ -12,9 +12,9 @@ import { incrementRuleGroups } from "../configs/rules";
 import { signals } from "../configs/signals";
 import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../harness/tools";
 import { PrometheusServer } from "../harness/prometheusServer";
-import { GeneratedQuery, generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
+import { type GeneratedQuery, generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
 import { remoteWrite } from "../harness/remoteWrite";
-import { ApiCall, World, buildWorld, simulate, truthCost, truthTokens } from "../harness/scenario";
+import { type ApiCall, type World, buildWorld, simulate, truthCost, truthTokens } from "../harness/scenario";
 
 const DAY = 86400000;
 const MIN = 60000;

@@ -3,7 +3,7 @@
  */
 import { CLAUDE_CODE_STREAM } from "../signals";
 import { eventSignals } from "../events";
-import { Dashboard, LOKI, PanelSpec, RANGE, Target, barGauge, dashboard, row, stat, timeseries } from "./model";
+import { type Dashboard, LOKI, type PanelSpec, RANGE, type Target, barGauge, dashboard, row, stat, timeseries } from "./model";
 import { lokiFilter, variables } from "./variables";
 
 export const EVENTS_UID = "claude-code-events";

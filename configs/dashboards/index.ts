@@ -3,7 +3,7 @@
  */
 import { eventsDashboard } from "./events";
 import type { StackMode } from "../settings";
-import { Dashboard } from "./model";
+import type { Dashboard } from "./model";
 import { overviewDashboard } from "./overview";
 import { pipelineDashboard } from "./pipeline";
 import { productivityDashboard } from "./productivity";

@@ -2,7 +2,7 @@
  * Overview: what did Claude Code cost, who and what drove it, how much was done.
  */
 import { signals } from "../signals";
-import { BUCKET, Dashboard, PanelSpec, RANGE, bars, barGauge, dashboard, pie, row, stat, totalStat } from "./model";
+import { BUCKET, type Dashboard, type PanelSpec, RANGE, bars, barGauge, dashboard, pie, row, stat, totalStat } from "./model";
 import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const OVERVIEW_UID = "claude-code-overview";

@@ -3,7 +3,7 @@
  */
 import { pipelineSignals as p } from "../pipeline";
 import type { StackMode } from "../settings";
-import { Dashboard, PanelSpec, dashboard, row, stat, timeseries } from "./model";
+import { type Dashboard, type PanelSpec, dashboard, row, stat, timeseries } from "./model";
 
 export const PIPELINE_UID = "claude-code-pipeline";
 

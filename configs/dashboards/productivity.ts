@@ -3,7 +3,7 @@
  * and how models compare.
  */
 import { signals } from "../signals";
-import { BUCKET, Dashboard, PanelSpec, RANGE, bars, barGauge, dashboard, row, stat, table, totalStat } from "./model";
+import { BUCKET, type Dashboard, type PanelSpec, RANGE, bars, barGauge, dashboard, row, stat, table, totalStat } from "./model";
 import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const PRODUCTIVITY_UID = "claude-code-productivity";

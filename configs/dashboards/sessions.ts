@@ -5,7 +5,7 @@
  * hours, and stays quick up to a week or so for a team (see BENCHMARKS.md).
  */
 import { signals } from "../signals";
-import { BUCKET, Dashboard, PanelSpec, RANGE, bars, dashboard, table } from "./model";
+import { BUCKET, type Dashboard, type PanelSpec, RANGE, bars, dashboard, table } from "./model";
 import { NO_MODEL, promFilter, variables } from "./variables";
 
 export const SESSIONS_UID = "claude-code-sessions";

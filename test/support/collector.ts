@@ -7,13 +7,13 @@
  * The config is the program's own output; `forTestHost` rewrites only what the test host needs:
  * listen addresses onto free 127.0.0.1 ports, and the push destinations onto local receivers.
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { freePort, stopProcess } from "../../harness/process";
-import { ProgramRun, TYPES, unwrapSecrets } from "./pulumiMocks";
+import { type ProgramRun, TYPES, unwrapSecrets } from "./pulumiMocks";
 
 const ROOT = join(__dirname, "..", "..");
 

@@ -17,7 +17,11 @@ const exporter = new OTLPMetricExporter();
 // The reader swallows a failed export (PeriodicExportingMetricReader._runOnce); the result is kept here instead.
 let result;
 const recording = {
-    export: (metrics, done) => exporter.export(metrics, (r) => done((result = r))),
+    export: (metrics, done) =>
+        exporter.export(metrics, (r) => {
+            result = r;
+            done(r);
+        }),
     forceFlush: () => exporter.forceFlush(),
     shutdown: () => exporter.shutdown(),
     selectAggregationTemporality: (kind) => exporter.selectAggregationTemporality(kind),
@@ -28,6 +32,6 @@ const provider = new MeterProvider({ readers: [reader] });
 provider.getMeter("tls-probe").createCounter("tls_probe").add(1, { probe: process.argv[2] });
 reader.forceFlush().then(() => {
     if (result && result.code === 0) process.exit(0);
-    console.error(result ? String(result.error && result.error.message ? result.error.message : result.error) : "no export happened");
+    console.error(result ? String(result.error?.message ?? result.error) : "no export happened");
     process.exit(1);
 });

@@ -11,7 +11,7 @@ export interface ExposedSample {
 
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-const unescape = (v: string) => v.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+const unescapeLabel = (v: string) => v.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
 
 export function parseExposition(text: string): ExposedSample[] {
     return text
@@ -21,7 +21,7 @@ export function parseExposition(text: string): ExposedSample[] {
             const m = SAMPLE.exec(line);
             if (!m) throw new Error(`not a sample line: ${line}`);
             const labels: Record<string, string> = { __name__: m[1] };
-            for (const [, name, value] of (m[2] ?? "").matchAll(LABEL)) labels[name] = unescape(value);
+            for (const [, name, value] of (m[2] ?? "").matchAll(LABEL)) labels[name] = unescapeLabel(value);
             return { labels, value: Number(m[3]) };
         });
 }

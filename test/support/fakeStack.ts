@@ -20,16 +20,16 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { alertGroups } from "../../configs/alerts";
-import { CheckTargets, checkTargets } from "../../configs/checkTargets";
+import { type CheckTargets, checkTargets } from "../../configs/checkTargets";
 import { FOLDER, allDashboards } from "../../configs/dashboards";
 import { DATASOURCE_UIDS } from "../../configs/dashboards/model";
 import { LOKI_INDEX_LABELS } from "../../configs/loki";
 import { CLAUDE_CODE_SCRAPE_JOB } from "../../configs/prometheus";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../../configs/rules";
 import { DEFAULTS } from "../../configs/settings";
-import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, WireField, readFields } from "../../scripts/otlp";
+import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, type WireField, readFields } from "../../scripts/otlp";
 import { ALERT_SETTINGS } from "../../harness/queries";
-import { MatchOp, matcherMatches, unquote } from "./queryLint";
+import { type MatchOp, matcherMatches, unquote } from "./queryLint";
 import { prometheusLabelName, prometheusMetricName } from "../../harness/promNames";
 
 // ---------------------------------------------------------------------------------------------
@@ -558,9 +558,9 @@ export async function startFakeStack(opts: FakeStackOptions = {}): Promise<FakeS
         grafanaRequests.push({ path: `${p}${url.search}`, authorization: req.headers.authorization });
         if (p === "/api/health") return json(res, 200, { commit: "fake", database: "ok", version: opts.grafanaVersion ?? DEFAULTS.grafanaImage.split(":")[1] });
         if (req.headers.authorization !== expectedAuth) return json(res, 401, { message: "Unauthorized" });
-        let m: RegExpExecArray | null;
-        if ((m = /^\/api\/datasources\/uid\/([^/]+)\/health$/.exec(p))) {
-            const uid = decodeURIComponent(m[1]);
+        const health = /^\/api\/datasources\/uid\/([^/]+)\/health$/.exec(p);
+        if (health) {
+            const uid = decodeURIComponent(health[1]);
             if (!(uid in backends)) return json(res, 404, { message: "Data source not found" });
             if (opts.unhealthyDataSources?.[uid]) return json(res, 400, { status: "ERROR", message: opts.unhealthyDataSources[uid] });
             // Like Grafana's plugins: a real request to the backend.
@@ -573,12 +573,14 @@ export async function startFakeStack(opts: FakeStackOptions = {}): Promise<FakeS
                 return json(res, 400, { status: "ERROR", message: `Post "${backends[uid]}${probe}": dial tcp: connect: connection refused (${(e as Error).message})` });
             }
         }
-        if ((m = /^\/api\/folders\/([^/]+)$/.exec(p))) {
-            if (decodeURIComponent(m[1]) === FOLDER.uid) return json(res, 200, { uid: FOLDER.uid, title: FOLDER.title, id: 1 });
+        const folder = /^\/api\/folders\/([^/]+)$/.exec(p);
+        if (folder) {
+            if (decodeURIComponent(folder[1]) === FOLDER.uid) return json(res, 200, { uid: FOLDER.uid, title: FOLDER.title, id: 1 });
             return json(res, 404, { message: "folder not found", status: "not-found" });
         }
-        if ((m = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(p))) {
-            const uid = decodeURIComponent(m[1]);
+        const dashboard = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(p);
+        if (dashboard) {
+            const uid = decodeURIComponent(dashboard[1]);
             const d = allDashboards(DEFAULTS.teamLabel).find((x) => x.uid === uid);
             if (!d || opts.missingDashboards?.includes(uid)) return json(res, 404, { message: "Dashboard not found" });
             return json(res, 200, { dashboard: { uid: d.uid, title: d.title }, meta: { folderUid: FOLDER.uid, folderTitle: FOLDER.title, slug: d.uid } });
@@ -620,13 +622,14 @@ export async function startFakeStack(opts: FakeStackOptions = {}): Promise<FakeS
                 },
             });
         }
-        if ((m = /^\/api\/datasources\/proxy\/uid\/([^/]+)(\/.*)$/.exec(p))) {
-            const backend = backends[decodeURIComponent(m[1])];
+        const proxied = /^\/api\/datasources\/proxy\/uid\/([^/]+)(\/.*)$/.exec(p);
+        if (proxied) {
+            const backend = backends[decodeURIComponent(proxied[1])];
             if (!backend) return json(res, 404, { message: "Unable to find datasource" });
             // Grafana's proxy lets only GETs through to a Prometheus data source (pkg/api/pluginproxy/ds_proxy.go).
-            if (decodeURIComponent(m[1]) === DATASOURCE_UIDS.prometheus && req.method !== "GET") return json(res, 403, { message: `non allow-listed ${req.method}s not allowed on proxied Prometheus datasource` });
+            if (decodeURIComponent(proxied[1]) === DATASOURCE_UIDS.prometheus && req.method !== "GET") return json(res, 403, { message: `non allow-listed ${req.method}s not allowed on proxied Prometheus datasource` });
             try {
-                const r = await fetch(`${backend}${m[2]}${url.search}`, { headers: { "x-fake-grafana-proxy": "1" } });
+                const r = await fetch(`${backend}${proxied[2]}${url.search}`, { headers: { "x-fake-grafana-proxy": "1" } });
                 res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "application/json" });
                 return void res.end(await r.text());
             } catch {

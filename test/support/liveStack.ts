@@ -3,20 +3,20 @@
  * program's own prometheus.yml and rule files (the collector targets moved to loopback), a
  * stand-in for Loki's OTLP endpoint, and the real Claude Code captures with their ground truth.
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse, stringify } from "yaml";
 import { COLLECTOR_PORTS } from "../../configs/collector";
-import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR, RuleGroup, buildRuleFiles } from "../../configs/prometheus";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR, type RuleGroup, buildRuleFiles } from "../../configs/prometheus";
 import { FIXTURES_DIR, groundTruth, loadScenario, parseMetricsRequest } from "../../harness/otlp";
 import { MISSING_COLLECTOR, findCollector } from "./collector";
-import { Signal } from "./otlpSend";
+import type { Signal } from "./otlpSend";
 import { freePort, stopProcess, waitUntilReady } from "../../harness/process";
-import { ProgramRun, TYPES } from "./pulumiMocks";
+import { type ProgramRun, TYPES } from "./pulumiMocks";
 import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../../harness/tools";
 
 /**

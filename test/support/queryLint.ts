@@ -442,7 +442,7 @@ function promSelector(n: SyntaxNode, src: string, truth: PromTruth, r: LintResul
             problem(r, "metric", `__name__${nameMatcher.op}"${nameMatcher.value}" matches no Claude Code metric`);
             return "any";
         }
-        candidates.forEach((c) => r.names.add(c));
+        for (const c of candidates) r.names.add(c);
     } else {
         problem(r, "metric", `selector ${text(n)} has no metric name`);
         return "any";
@@ -664,13 +664,13 @@ function logStream(n: SyntaxNode, src: string, truth: LokiTruth, r: LintResult):
                 break;
             case "KeepLabelsExpr": {
                 const kept = find(s, "KeepLabel").map((k) => text(find(k, "Identifier")[0] ?? k));
-                kept.forEach((l) => use(l, where));
+                for (const l of kept) use(l, where);
                 available = new Set(kept);
                 break;
             }
             case "DropLabelsExpr": {
                 const dropped = find(s, "DropLabel").map((k) => text(find(k, "Identifier")[0] ?? k));
-                dropped.forEach((l) => use(l, where));
+                for (const l of dropped) use(l, where);
                 available = minus(available, dropped);
                 break;
             }
