@@ -97,6 +97,44 @@ export function dataVolume(name: string, volumeName: string, stack: string, keep
     );
 }
 
+/** What a data service declares beyond its placement and its DataServiceArgs: the rest of its container. */
+export interface DataServiceSpec extends Omit<ServiceContainerArgs, keyof ServicePlacement | "ports" | "memoryMb" | "volumes" | "keepData"> {
+    /** The port the service listens on inside the container, published on the host as `port`. */
+    internalPort: number;
+    /** Where the data volume is mounted in the container. */
+    dataPath: string;
+}
+
+/**
+ * The shared body of Prometheus, Loki and Grafana: a data volume named for the service (kept on
+ * destroy when `keepData`), and the container that mounts it and publishes its one port.
+ */
+export function dataService(
+    name: string,
+    args: DataServiceArgs,
+    spec: DataServiceSpec,
+    parent: pulumi.Resource,
+    dependsOn: pulumi.Resource[] = [],
+): { volume: docker.Volume; container: docker.Container } {
+    const { internalPort, dataPath, ...container } = spec;
+    const volume = dataVolume(`${name}-data`, `${args.namePrefix}-${spec.service}-data`, args.stack, args.keepData, parent);
+    return {
+        volume,
+        container: serviceContainer(
+            `${name}-container`,
+            {
+                ...placementOf(args),
+                ...container,
+                ports: [{ internal: internalPort, external: args.port }],
+                memoryMb: args.memoryMb,
+                volumes: [{ volumeName: volume.name, containerPath: dataPath }],
+            },
+            parent,
+            dependsOn,
+        ),
+    };
+}
+
 export function serviceContainer(name: string, args: ServiceContainerArgs, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): docker.Container {
     const image = pinnedImage(`${name}-image`, args.image, parent);
     return new docker.Container(

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
 import { GRAFANA_DATA_PATH, GRAFANA_ENTRYPOINT, GRAFANA_PORT, type GrafanaSettings, grafanaEnvironment } from "../configs/grafana";
 import { HOSTS } from "../configs/prometheus";
-import { type DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
+import { type DataServiceArgs, dataService } from "./docker";
 
 /** `image`: a Grafana version the Grafana provider is tested against. */
 export interface GrafanaArgs extends DataServiceArgs {
@@ -36,24 +36,22 @@ export class Grafana extends pulumi.ComponentResource {
         this.adminPassword = pulumi.secret(password.result);
         this.url = args.url;
 
-        // Grafana's database: users' own dashboards, preferences and alert state live here.
-        this.volume = dataVolume(`${name}-data`, `${args.namePrefix}-grafana-data`, args.stack, args.keepData, this);
         // Only the password entries are secrets: the rest stays readable in previews and to the policy pack.
         const envs = [
             ...grafanaEnvironment(args.settings, args.url),
             pulumi.secret(pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${this.adminPassword}`),
             ...(args.settings.smtpHost ? [pulumi.secret(pulumi.interpolate`GF_SMTP_PASSWORD=${args.smtpPassword}`)] : []),
         ];
-        this.container = serviceContainer(
-            `${name}-container`,
+        // Grafana's database on a kept volume: users' own dashboards, preferences and alert state live there.
+        ({ volume: this.volume, container: this.container } = dataService(
+            name,
+            args,
             {
-                ...placementOf(args),
                 service: HOSTS.grafana,
-                ports: [{ internal: GRAFANA_PORT, external: args.port }],
-                memoryMb: args.memoryMb,
+                internalPort: GRAFANA_PORT,
+                dataPath: GRAFANA_DATA_PATH,
                 envs,
                 entrypoints: GRAFANA_ENTRYPOINT,
-                volumes: [{ volumeName: this.volume.name, containerPath: GRAFANA_DATA_PATH }],
                 // busybox wget is part of the Alpine-based image.
                 healthcheck: { tests: ["CMD", "wget", "-q", "--spider", `http://localhost:${GRAFANA_PORT}/api/health`], startPeriod: "10s", interval: "2s", retries: 90 },
                 // The provider below must not call Grafana before it answers.
@@ -61,7 +59,7 @@ export class Grafana extends pulumi.ComponentResource {
             },
             this,
             args.dependsOn,
-        );
+        ));
 
         // Explicit provider: its URL comes from config, so the dependency on the container is stated.
         this.provider = new grafana.Provider(

@@ -13,7 +13,7 @@ import {
     buildRuleFiles,
     prometheusCommand,
 } from "../configs/prometheus";
-import { type DataServiceArgs, dataVolume, placementOf, serviceContainer } from "./docker";
+import { type DataServiceArgs, dataService } from "./docker";
 
 /** `image`: Prometheus 3.x. */
 export interface PrometheusArgs extends DataServiceArgs {
@@ -36,26 +36,24 @@ export class Prometheus extends pulumi.ComponentResource {
         super("claude-code-monitoring:index:Prometheus", name, {}, opts);
         this.config = buildPrometheusConfig(args.settings);
         this.ruleFiles = buildRuleFiles(args.ruleGroups);
-        // Metrics history: outlives the container and, unless asked otherwise, the stack.
-        this.volume = dataVolume(`${name}-data`, `${args.namePrefix}-prometheus-data`, args.stack, args.keepData, this);
-        this.container = serviceContainer(
-            `${name}-container`,
+        // Metrics history on a volume that outlives the container and, unless asked otherwise, the stack.
+        ({ volume: this.volume, container: this.container } = dataService(
+            name,
+            args,
             {
-                ...placementOf(args),
                 service: HOSTS.prometheus,
-                ports: [{ internal: PROMETHEUS_PORT, external: args.port }],
-                memoryMb: args.memoryMb,
+                internalPort: PROMETHEUS_PORT,
+                dataPath: PROMETHEUS_DATA_PATH,
                 command: prometheusCommand(args.settings),
                 uploads: [
                     { file: PROMETHEUS_CONFIG_PATH, content: this.config },
                     ...Object.entries(this.ruleFiles).map(([file, content]) => ({ file: `${PROMETHEUS_RULES_DIR}/${file}`, content })),
                 ],
-                volumes: [{ volumeName: this.volume.name, containerPath: PROMETHEUS_DATA_PATH }],
                 // promtool ships in the image (busybox and distroless variants alike).
                 healthcheck: { tests: ["CMD", "/bin/promtool", "check", "ready"], startPeriod: "20s" },
             },
             this,
-        );
+        ));
         this.registerOutputs({ containerName: this.container.name, volumeName: this.volume.name, config: this.config, ruleFiles: this.ruleFiles });
     }
 }
