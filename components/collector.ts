@@ -1,9 +1,9 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { COLLECTOR_CONFIG_PATH, COLLECTOR_ENV, COLLECTOR_PORTS, type CollectorDestinations, type CollectorSettings, buildCollectorConfig, collectorMemory } from "../configs/collector";
-import { HOSTS } from "../configs/prometheus";
+import { COLLECTOR_CONFIG_PATH, COLLECTOR_ENV, type CollectorDestinations, type CollectorSettings, buildCollectorConfig, collectorMemory } from "../configs/collector";
 import { type ServicePlacement, placementOf, serviceContainer } from "./docker";
+import { COLLECTOR_PORTS, HOSTS } from "../configs/topology";
 
 /** `image`: OpenTelemetry Collector contrib. */
 export interface CollectorArgs extends ServicePlacement {

@@ -2,9 +2,9 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
-import { GRAFANA_DATA_PATH, GRAFANA_ENTRYPOINT, GRAFANA_PORT, type GrafanaSettings, grafanaEnvironment } from "../configs/grafana";
-import { HOSTS } from "../configs/prometheus";
+import { GRAFANA_DATA_PATH, GRAFANA_ENTRYPOINT, type GrafanaSettings, grafanaEnvironment } from "../configs/grafana";
 import { type DataServiceArgs, dataService } from "./docker";
+import { GRAFANA_PORT, HOSTS } from "../configs/topology";
 
 /** `image`: a Grafana version the Grafana provider is tested against. */
 export interface GrafanaArgs extends DataServiceArgs {

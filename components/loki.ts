@@ -1,8 +1,8 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LOKI_CONFIG_PATH, LOKI_DATA_PATH, LOKI_PORT, type LokiSettings, buildLokiConfig } from "../configs/loki";
-import { HOSTS } from "../configs/prometheus";
+import { LOKI_CONFIG_PATH, LOKI_DATA_PATH, type LokiSettings, buildLokiConfig } from "../configs/loki";
 import { type DataServiceArgs, dataService } from "./docker";
+import { HOSTS, LOKI_PORT } from "../configs/topology";
 
 /** `image`: Loki 3.6.5 or later, for the built-in health probe. */
 export interface LokiArgs extends DataServiceArgs {

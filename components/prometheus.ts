@@ -1,19 +1,8 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    HOSTS,
-    PROMETHEUS_CONFIG_PATH,
-    PROMETHEUS_DATA_PATH,
-    PROMETHEUS_PORT,
-    PROMETHEUS_RULES_DIR,
-    type PrometheusCommandSettings,
-    type PrometheusSettings,
-    type RuleGroup,
-    buildPrometheusConfig,
-    buildRuleFiles,
-    prometheusCommand,
-} from "../configs/prometheus";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA_PATH, PROMETHEUS_RULES_DIR, type PrometheusCommandSettings, type PrometheusSettings, type RuleGroup, buildPrometheusConfig, buildRuleFiles, prometheusCommand } from "../configs/prometheus";
 import { type DataServiceArgs, dataService } from "./docker";
+import { HOSTS, PROMETHEUS_PORT } from "../configs/topology";
 
 /** `image`: Prometheus 3.x. */
 export interface PrometheusArgs extends DataServiceArgs {

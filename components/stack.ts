@@ -5,7 +5,7 @@ import { alertGroups } from "../configs/alerts";
 import { type CheckTargets, checkTargets } from "../configs/checkTargets";
 import { claudeCodeEnv, claudeCodeSettingsJson, claudeCodeShellExports, otlpEndpoints } from "../configs/client";
 import { collectorDestinations } from "../configs/collector";
-import { DATASOURCE_UIDS, allDashboards } from "../configs/dashboards";
+import { allDashboards } from "../configs/dashboards";
 import { dataSources } from "../configs/datasources";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../configs/rules";
 import { grafanaRequirement } from "../configs/recordingWriter";
@@ -17,6 +17,7 @@ import { Grafana } from "./grafana";
 import { GrafanaContent } from "./grafanaContent";
 import { Loki } from "./loki";
 import { Prometheus } from "./prometheus";
+import { DATASOURCE_UIDS } from "../configs/topology";
 
 export interface MonitoringStackArgs {
     /** Validated stack settings (see configs/settings.ts). */

@@ -6,7 +6,6 @@
  * rule editor produces. Expressions come from the same measures as the dashboards.
  */
 import { OVERVIEW_UID, allDashboards } from "./dashboards";
-import { DATASOURCE_UIDS } from "./dashboards/model";
 import { EVENTS_UID } from "./dashboards/events";
 import { PIPELINE_UID } from "./dashboards/pipeline";
 import { PRODUCTIVITY_UID } from "./dashboards/productivity";
@@ -14,6 +13,7 @@ import { eventSignals } from "./events";
 import { pipelineSignals } from "./pipeline";
 import type { Budget, BudgetPeriod, BudgetScope } from "./settings";
 import { PROMPT_TOKEN_TYPES, recordedIncrease, signals, total } from "./signals";
+import { DATASOURCE_UIDS } from "./topology";
 
 export interface AlertQuery {
     refId: string;

@@ -4,10 +4,10 @@
  */
 import type { AlertGroup } from "./alerts";
 import type { Dashboard } from "./dashboards";
-import { DATASOURCE_UIDS } from "./dashboards/model";
 import { FOLDER } from "./dashboards";
 import type { GrafanaRequirement } from "./recordingWriter";
 import type { RecordingGroup } from "./rules";
+import { DATASOURCE_UIDS } from "./topology";
 
 export interface CheckTargets {
     /** OTLP/gRPC endpoint of the collector as Claude Code reaches it, e.g. http://127.0.0.1:4317. */

@@ -14,17 +14,7 @@
  */
 import { type BackendAuth, type MetricsProtocol, type PlainSettings, type PrivacyMode, type SecretKey, backendAuth, parseDuration, receiverRequiresToken, receiverUsesTls } from "./settings";
 import { toYaml } from "./yaml";
-
-/** Ports the collector listens on inside the Docker network. */
-export const COLLECTOR_PORTS = {
-    otlpGrpc: 4317,
-    otlpHttp: 4318,
-    health: 13133,
-    /** The prometheus exporter: Claude Code metrics, scraped by Prometheus. */
-    exporter: 8889,
-    /** The collector's own telemetry. */
-    selfMetrics: 8888,
-} as const;
+import { COLLECTOR_PORTS, HOSTS, LOKI_PORT } from "./topology";
 
 export const COLLECTOR_CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
 
@@ -103,7 +93,7 @@ export interface CollectorDestinations {
 /** The local stack: Prometheus scrapes, Loki in the same Docker network, receiver open on loopback. */
 export const LOCAL_DESTINATIONS: CollectorDestinations = {
     metrics: { protocol: "scrape" },
-    logs: { url: "http://loki:3100/otlp", auth: { kind: "none" } },
+    logs: { url: `http://${HOSTS.loki}:${LOKI_PORT}/otlp`, auth: { kind: "none" } },
     receiverAuth: false,
     receiverTls: false,
 };

@@ -2,11 +2,9 @@
  * Grafana data sources for Prometheus and Loki, with fixed uids: the stack's own containers in
  * local mode, the team's backends in team mode.
  */
-import { DATASOURCE_UIDS } from "./dashboards";
-import { LOKI_PORT } from "./loki";
-import { HOSTS, PROMETHEUS_PORT } from "./prometheus";
 import { PROMETHEUS_TYPE } from "./recordingWriter";
 import { type BackendAuth, type PlainSettings, type SecretKey, backendAuth } from "./settings";
+import { DATASOURCE_UIDS, HOSTS, LOKI_PORT, PROMETHEUS_PORT } from "./topology";
 
 export interface DataSourceSpec {
     name: string;

@@ -3,7 +3,6 @@
  */
 import type { PlainSettings } from "./settings";
 
-export const GRAFANA_PORT = 3000;
 export const GRAFANA_DATA_PATH = "/var/lib/grafana";
 
 export type GrafanaSettings = Pick<PlainSettings, "grafanaAdminUser" | "grafanaAnonymousViewer" | "smtpHost" | "smtpUser" | "smtpFromAddress">;

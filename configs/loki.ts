@@ -4,8 +4,8 @@
  */
 import type { PlainSettings } from "./settings";
 import { toYaml } from "./yaml";
+import { LOKI_PORT } from "./topology";
 
-export const LOKI_PORT = 3100;
 export const LOKI_CONFIG_PATH = "/etc/loki/loki.yaml";
 export const LOKI_DATA_PATH = "/loki";
 

@@ -45,7 +45,6 @@
  * crashed while Prometheus ran shows `up == 0`, not absence, so its restarted series still count.
  */
 import { STREAM_START } from "./collector";
-import { DATASOURCE_UIDS } from "./dashboards/model";
 import type { RuleGroup } from "./prometheus";
 import { pipelineSignals } from "./pipeline";
 import { type PlainSettings, parseDuration } from "./settings";
@@ -61,6 +60,7 @@ import {
     recordedSessionIncrease,
     requestLabelsOf,
 } from "./signals";
+import { DATASOURCE_UIDS } from "./topology";
 
 /**
  * Rules run this far behind real time, so a scrape whose timestamp falls just before an

@@ -27,10 +27,11 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { CheckTargets } from "../configs/checkTargets";
 import { ADMIN_PASSWORD_NOT_APPLIED } from "../configs/grafana";
-import { CLAUDE_CODE_SCRAPE_JOB, HOSTS } from "../configs/prometheus";
+import { CLAUDE_CODE_SCRAPE_JOB } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
 import { GRPC, GRPC_STATUS_NAMES, type GrpcTransportError, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, encodeLogsRequest, encodeMetricsRequest, grpcUnary } from "./otlp";
 import { readStackOutputs } from "./stackOutputs";
+import { HOSTS } from "../configs/topology";
 
 // ---------------------------------------------------------------------------------------------
 // The test data

@@ -10,9 +10,9 @@ import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { type AlertRule, budgetRules, usageRules } from "../configs/alerts";
 import { parseBudgets, DEFAULTS } from "../configs/settings";
-import { DATASOURCE_UIDS } from "../configs/dashboards/model";
 import { recordedIncrease } from "../configs/signals";
 import { promtoolTestRules } from "../harness/tools";
+import { DATASOURCE_UIDS } from "../configs/topology";
 
 const settings = {
     ...DEFAULTS,

@@ -18,7 +18,6 @@ import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { IDENTITY_ATTRIBUTES } from "../configs/collector";
 import { FOLDER, allDashboards } from "../configs/dashboards";
-import { DATASOURCE_UIDS } from "../configs/dashboards/model";
 import { LOKI_INDEX_LABELS } from "../configs/loki";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../configs/rules";
 import { DEFAULTS } from "../configs/settings";
@@ -47,6 +46,7 @@ import { type FakeStack, type FakeStackOptions, GRAFANA_AUTH, decodeLogsRequest,
 import { type MatchOp, lokiLabelName, matcherMatches, unquote } from "./support/queryLint";
 import { prometheusLabelName, prometheusMetricName } from "../harness/promNames";
 import { generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
+import { DATASOURCE_UIDS } from "../configs/topology";
 
 const RUN_ID = "test-run-1";
 const BASE: Omit<CheckOptions, "runId"> = { timeoutMs: 3000, pollIntervalMs: 25, requestTimeoutMs: 2000, stack: "local" };

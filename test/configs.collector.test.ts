@@ -3,9 +3,10 @@
  */
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { ARRIVAL_TIME_PROCESSOR, COLLECTOR_ENV, COLLECTOR_PORTS, COLLECTOR_SELF_JOB, type CollectorDestinations, IDENTITY_ATTRIBUTES, buildCollectorConfig, collectorMemory, privacyStatements } from "../configs/collector";
+import { ARRIVAL_TIME_PROCESSOR, COLLECTOR_ENV, COLLECTOR_SELF_JOB, type CollectorDestinations, IDENTITY_ATTRIBUTES, buildCollectorConfig, collectorMemory, privacyStatements } from "../configs/collector";
 import { DEFAULTS, PRIVACY_MODES, type PrivacyMode, parseDuration } from "../configs/settings";
 import { COLLECTOR_KEYS, leafPaths, undocumented } from "./support/documentedKeys";
+import { COLLECTOR_PORTS } from "../configs/topology";
 
 const config = (privacyMode: PrivacyMode = "hash", collectorMemoryMb = 512, collectorSeriesTtl = "6h", destinations?: CollectorDestinations) =>
     parse(buildCollectorConfig({ privacyMode, collectorMemoryMb, collectorSeriesTtl, scrapeInterval: "10s" }, destinations));

@@ -7,11 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { COLLECTOR_PORTS, COLLECTOR_SELF_JOB } from "../configs/collector";
+import { COLLECTOR_SELF_JOB } from "../configs/collector";
 import { CLAUDE_CODE_SCRAPE_JOB, buildPrometheusConfig, buildRuleFiles, prometheusCommand } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
 import { DEFAULTS, loadSettings } from "../configs/settings";
 import { requireTool } from "../harness/tools";
+import { COLLECTOR_PORTS } from "../configs/topology";
 
 /** Writes prometheus.yml and rules/ as the container sees them (rule paths are relative). */
 function writeConfigDir(scrapeInterval: string): string {

@@ -14,13 +14,14 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTOR_CONFIG_PATH, COLLECTOR_PORTS } from "../configs/collector";
+import { COLLECTOR_CONFIG_PATH } from "../configs/collector";
 import { captures } from "./support/liveStack";
 import { collectorConfigOf, collectorEnvOf, findCollector, MISSING_COLLECTOR, OTELCOL_VERSION } from "./support/collector";
 import { sendGrpc } from "./support/otlpSend";
 import { freePort } from "../harness/process";
 import { type ProgramRun, TYPES, runProgram, unwrapSecrets } from "./support/pulumiMocks";
 import { TEST_TLS, TLS_SECRETS, TLS_SETTINGS } from "./support/tls";
+import { COLLECTOR_PORTS } from "../configs/topology";
 
 const docker = (args: string[], input?: string) => spawnSync("docker", args, { encoding: "utf8", timeout: 120000, ...(input === undefined ? {} : { input }) });
 const engine = docker(["version", "--format", "{{.Server.Version}}"]);

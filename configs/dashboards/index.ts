@@ -9,7 +9,6 @@ import { pipelineDashboard } from "./pipeline";
 import { productivityDashboard } from "./productivity";
 import { sessionsDashboard } from "./sessions";
 
-export { DATASOURCE_UIDS } from "./model";
 export type { Dashboard, Panel } from "./model";
 export { OVERVIEW_UID } from "./overview";
 

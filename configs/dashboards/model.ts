@@ -4,10 +4,7 @@
  * Output is plain JSON with fixed uids, fixed datasource uids and no `id`/`version`, so the
  * Grafana provider sees the same document on every run and a change reads well as a diff.
  */
-
-/** Fixed datasource uids: dashboards and alert rules refer to these, never to generated ids. */
-/** Distinct from the uids a shared Grafana already uses (team mode provisions into one). */
-export const DATASOURCE_UIDS = { prometheus: "claude-code-prometheus", loki: "claude-code-loki" } as const;
+import { DATASOURCE_UIDS } from "../topology";
 
 export type Datasource = { type: "prometheus" | "loki"; uid: string };
 export const PROMETHEUS: Datasource = { type: "prometheus", uid: DATASOURCE_UIDS.prometheus };

@@ -22,7 +22,6 @@ import type { AddressInfo } from "node:net";
 import { alertGroups } from "../../configs/alerts";
 import { type CheckTargets, checkTargets } from "../../configs/checkTargets";
 import { FOLDER, allDashboards } from "../../configs/dashboards";
-import { DATASOURCE_UIDS } from "../../configs/dashboards/model";
 import { LOKI_INDEX_LABELS } from "../../configs/loki";
 import { CLAUDE_CODE_SCRAPE_JOB } from "../../configs/prometheus";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../../configs/rules";
@@ -31,6 +30,7 @@ import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, type WireField, readFields } fro
 import { ALERT_SETTINGS } from "../../harness/queries";
 import { type MatchOp, matcherMatches, unquote } from "./queryLint";
 import { prometheusLabelName, prometheusMetricName } from "../../harness/promNames";
+import { DATASOURCE_UIDS } from "../../configs/topology";
 
 // ---------------------------------------------------------------------------------------------
 // OTLP protobuf decoding (field numbers from opentelemetry-proto)

@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse, stringify } from "yaml";
-import { COLLECTOR_PORTS } from "../../configs/collector";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR, type RuleGroup, buildRuleFiles } from "../../configs/prometheus";
 import { FIXTURES_DIR, groundTruth, loadScenario, parseMetricsRequest } from "../../harness/otlp";
 import { MISSING_COLLECTOR, findCollector } from "./collector";
@@ -18,6 +17,7 @@ import type { Signal } from "./otlpSend";
 import { freePort, stopProcess, waitUntilReady } from "../../harness/process";
 import { type ProgramRun, TYPES } from "./pulumiMocks";
 import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../../harness/tools";
+import { COLLECTOR_PORTS } from "../../configs/topology";
 
 /**
  * The collector and (unless `prometheus: false`) Prometheus binaries for a live test. A missing
