@@ -84,6 +84,9 @@ export const newRunId = () => `${Date.now().toString(36)}-${randomBytes(3).toStr
 // ---------------------------------------------------------------------------------------------
 // Targets
 
+/** A receiver certificate closer than this to its expiry fails the check: time to renew it. */
+const CERTIFICATE_RENEW_MS = 14 * 86400e3;
+
 /** Node's codes for a TLS certificate the client does not accept (a handshake that verified nothing). */
 const TLS_VERIFY_CODES = [
     "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
@@ -280,7 +283,11 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
                 const { rejected, errorMessage } = decodeExportResponse(r.response);
                 if (rejected > 0n)
                     return fail(hop, `${endpoint} accepted the request but rejected ${rejected} ${kind === "metric" ? "data point(s)" : "log record(s)"}: ${errorMessage}`, "the collector's receiver refused the data (partial success)", `docker logs ${container(HOSTS.collector)}`);
-                return pass(hop, `accepted by ${endpoint} (gRPC OK, ${body.length}-byte request)`);
+                const tls = r.certificateValidTo ? `; TLS, certificate valid until ${r.certificateValidTo.toISOString().slice(0, 10)}` : "";
+                const renew = r.certificateValidTo && r.certificateValidTo.getTime() - Date.now() < CERTIFICATE_RENEW_MS;
+                if (renew)
+                    return fail(hop, `accepted by ${endpoint}, but its TLS certificate expires on ${r.certificateValidTo!.toISOString().slice(0, 10)}`, "every client will refuse the receiver once it expires", "renew it, then pulumi config set --secret collectorTlsCert < fullchain.pem (and the key) and npm run deploy");
+                return pass(hop, `accepted by ${endpoint} (gRPC OK, ${body.length}-byte request${tls})`);
             }
             if (r.status === GRPC.UNAUTHENTICATED || r.status === GRPC.PERMISSION_DENIED)
                 return fail(

@@ -14,6 +14,7 @@
  * headers of a trailers-only response (what servers send for errors such as Unauthenticated).
  */
 import * as http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
 
 // ---------------------------------------------------------------------------------------------
 // Protobuf wire format
@@ -264,6 +265,8 @@ export interface GrpcResult {
     message: string;
     /** The response message (empty when none). */
     response: Buffer;
+    /** Over TLS: until when the server's certificate is valid (as it presented it). */
+    certificateValidTo?: Date;
 }
 
 /** A transport failure (no gRPC status): connection refused, timeout, not HTTP/2… `code` is Node's (ECONNREFUSED, …). */
@@ -335,6 +338,12 @@ export function grpcUnary(endpoint: string, path: string, message: Uint8Array, m
             return;
         }
         session.on("error", transportError);
+        // Read at the handshake: once the session closes, the socket no longer holds the peer's certificate.
+        let certificateValidTo: Date | undefined;
+        session.on("connect", (_session, socket) => {
+            const peer = "getPeerCertificate" in socket ? (socket as TLSSocket).getPeerCertificate() : undefined;
+            if (peer?.valid_to) certificateValidTo = new Date(peer.valid_to);
+        });
         const headers: http2.OutgoingHttpHeaders = {
             ...metadata,
             ":method": "POST",
@@ -381,7 +390,7 @@ export function grpcUnary(endpoint: string, path: string, message: Uint8Array, m
                 status = httpStatus === 200 ? GRPC.UNKNOWN : statusFromHttp(httpStatus);
                 grpcMessage = `HTTP ${httpStatus} without grpc-status (not a gRPC endpoint?)`;
             }
-            finish(undefined, { httpStatus, status, message: grpcMessage, response });
+            finish(undefined, { httpStatus, status, message: grpcMessage, response, ...(certificateValidTo ? { certificateValidTo } : {}) });
         });
         req.end(grpcFrame(message));
     });

@@ -73,7 +73,38 @@ describe.skipIf(!bin)("the receiver over TLS, with the real collector and real c
         expect(targets.otlpCaCertificate).toBe(TEST_TLS.ca);
         const hop = await checkHop(targets);
         expect(hop.status, JSON.stringify(hop)).toBe("PASS");
+        expect(hop.detail).toMatch(/; TLS, certificate valid until 2126-\d\d-\d\d\)$/);
     });
+
+    it("a certificate that expires within two weeks fails the check's hop, with the renewal steps", async () => {
+        // A 7-day certificate made now with openssl: valid, so the program takes it.
+        const dir = mkdtempSync(join(tmpdir(), "tls-short-"));
+        try {
+            const made = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "7", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { encoding: "utf8" });
+            expect(made.status, made.stderr).toBe(0);
+            const cert = readFileSync(join(dir, "cert.pem"), "utf8");
+            const short = await runProgram({ bindAddress: "0.0.0.0", collectorTlsCert: cert, collectorTlsKey: readFileSync(join(dir, "key.pem"), "utf8"), collectorTlsCa: cert }, TLS_SECRETS);
+            const test = await forTestHost(collectorConfigOf(short), { logsUrl: "http://127.0.0.1:9/otlp" });
+            const shortLived = new CollectorProcess(bin!, test.yaml, test.ports, collectorEnvOf(short));
+            await shortLived.start();
+            try {
+                const targets = short.exports.checkTargets as CheckTargets;
+                const { results } = await runCheck(
+                    { ...targets, otlpGrpcEndpoint: onTestPort(targets.otlpGrpcEndpoint, test.ports.otlpGrpc), collectorHealthUrl: `http://127.0.0.1:${test.ports.health}/` },
+                    { runId: `tls-short-${Date.now()}`, timeoutMs: 1000, pollIntervalMs: 200, requestTimeoutMs: 5000, stack: "local" },
+                );
+                const hop = results.find((r) => r.hop === "OTLP metric → collector (gRPC)")!;
+                expect(hop.status).toBe("FAIL");
+                expect(hop.detail).toMatch(/, but its TLS certificate expires on \d{4}-\d\d-\d\d$/);
+                expect(hop.fix).toContain("pulumi config set --secret collectorTlsCert < fullchain.pem");
+            } finally {
+                await shortLived.stop();
+                shortLived.cleanup();
+            }
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }, 60000);
 
     it("without the CA the check's hop fails and names collectorTlsCa, not the network", async () => {
         const { otlpCaCertificate: _, ...targets } = program.exports.checkTargets as CheckTargets;
