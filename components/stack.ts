@@ -4,12 +4,15 @@ import * as grafana from "@pulumiverse/grafana";
 import { alertGroups } from "../configs/alerts";
 import { type CheckTargets, checkTargets } from "../configs/checkTargets";
 import { claudeCodeEnv, claudeCodeSettingsJson, claudeCodeShellExports, otlpEndpoints } from "../configs/client";
-import { collectorDestinations } from "../configs/collector";
+import { COLLECTOR_SETTING_KEYS, collectorDestinations } from "../configs/collector";
+import { GRAFANA_SETTING_KEYS } from "../configs/grafana";
+import { LOKI_SETTING_KEYS } from "../configs/loki";
+import { PROMETHEUS_SETTING_KEYS } from "../configs/prometheus";
 import { allDashboards } from "../configs/dashboards";
 import { dataSources } from "../configs/datasources";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../configs/rules";
 import { grafanaRequirement } from "../configs/recordingWriter";
-import { type StackSettings, collectorHostForClients, hostForClients, receiverUsesTls } from "../configs/settings";
+import { type StackSettings, collectorHostForClients, hostForClients, pickSettings, receiverUsesTls } from "../configs/settings";
 import { normalizedPem } from "../configs/tls";
 import { Collector } from "./collector";
 import { STACK_LABEL } from "./docker";
@@ -90,7 +93,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 ...common,
                 image: s.collectorImage,
                 ports: { otlpGrpc: s.otlpGrpcPort, otlpHttp: s.otlpHttpPort, health: s.collectorHealthPort },
-                settings: s,
+                settings: pickSettings(s, COLLECTOR_SETTING_KEYS),
                 destinations: collectorDestinations(s),
                 ...(s.secrets.collectorToken ? { receiverToken: secret(s.secrets.collectorToken) } : {}),
                 backendTokens: {
@@ -185,7 +188,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
     private localBackends(name: string, s: StackSettings, common: { namePrefix: string; stack: string; bindAddress: string; networkName: pulumi.Output<string> }): LocalBackends {
         const loki = new Loki(
             `${name}-loki`,
-            { ...common, image: s.lokiImage, port: s.lokiPort, memoryMb: s.lokiMemoryMb, keepData: s.keepDataOnDestroy, settings: s },
+            { ...common, image: s.lokiImage, port: s.lokiPort, memoryMb: s.lokiMemoryMb, keepData: s.keepDataOnDestroy, settings: pickSettings(s, LOKI_SETTING_KEYS) },
             { parent: this },
         );
         const prometheus = new Prometheus(
@@ -196,7 +199,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 port: s.prometheusPort,
                 memoryMb: s.prometheusMemoryMb,
                 keepData: s.keepDataOnDestroy,
-                settings: s,
+                settings: pickSettings(s, PROMETHEUS_SETTING_KEYS),
                 ruleGroups: incrementRuleGroups(),
             },
             { parent: this },
@@ -210,7 +213,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 url: `http://${hostForClients(s)}:${s.grafanaPort}`,
                 memoryMb: s.grafanaMemoryMb,
                 keepData: s.keepDataOnDestroy,
-                settings: s,
+                settings: pickSettings(s, GRAFANA_SETTING_KEYS),
                 smtpPassword: pulumi.secret(s.secrets.smtpPassword),
                 dependsOn: [prometheus.container, loki.container],
             },

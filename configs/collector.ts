@@ -61,7 +61,9 @@ export function collectorMemory(containerMb: number): { limitMib: number; spikeL
     return { limitMib, spikeLimitMib: Math.floor(limitMib * 0.25), goMemLimitMib: Math.floor(limitMib * 0.8) };
 }
 
-export type CollectorSettings = Pick<PlainSettings, "privacyMode" | "collectorMemoryMb" | "collectorSeriesTtl" | "scrapeInterval">;
+/** The settings the collector's config and container use. */
+export const COLLECTOR_SETTING_KEYS = ["privacyMode", "collectorMemoryMb", "collectorSeriesTtl", "scrapeInterval"] as const;
+export type CollectorSettings = Pick<PlainSettings, (typeof COLLECTOR_SETTING_KEYS)[number]>;
 
 /** Environment variables that carry the collector's credentials into the container. */
 export const COLLECTOR_ENV = {

@@ -5,7 +5,9 @@ import type { PlainSettings } from "./settings";
 
 export const GRAFANA_DATA_PATH = "/var/lib/grafana";
 
-export type GrafanaSettings = Pick<PlainSettings, "grafanaAdminUser" | "grafanaAnonymousViewer" | "smtpHost" | "smtpUser" | "smtpFromAddress">;
+/** The settings Grafana's environment uses. */
+export const GRAFANA_SETTING_KEYS = ["grafanaAdminUser", "grafanaAnonymousViewer", "smtpHost", "smtpUser", "smtpFromAddress"] as const;
+export type GrafanaSettings = Pick<PlainSettings, (typeof GRAFANA_SETTING_KEYS)[number]>;
 
 /**
  * Non-secret environment of the Grafana container, as KEY=VALUE strings in a fixed order.

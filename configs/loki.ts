@@ -16,7 +16,9 @@ export const LOKI_DATA_PATH = "/loki";
  */
 export const LOKI_INDEX_LABELS = ["service.name", "service.namespace", "deployment.environment.name"] as const;
 
-export type LokiSettings = Pick<PlainSettings, "logsRetention">;
+/** The settings Loki's config uses. */
+export const LOKI_SETTING_KEYS = ["logsRetention"] as const;
+export type LokiSettings = Pick<PlainSettings, (typeof LOKI_SETTING_KEYS)[number]>;
 
 export function buildLokiConfig(settings: LokiSettings): string {
     const config = {

@@ -17,6 +17,8 @@ export const PROMETHEUS_DATA_PATH = "/prometheus";
 /** Scrape job that reads Claude Code's metrics from the collector's exporter. */
 export const CLAUDE_CODE_SCRAPE_JOB = "claude-code-otel";
 
+/** The settings Prometheus' config and command line use. */
+export const PROMETHEUS_SETTING_KEYS = ["scrapeInterval", "metricsRetentionTime", "metricsRetentionSize"] as const;
 export type PrometheusSettings = Pick<PlainSettings, "scrapeInterval">;
 
 export function buildPrometheusConfig(settings: PrometheusSettings): string {

@@ -569,6 +569,11 @@ function formatMs(ms: number): string {
     return `${ms / 1e3}s`;
 }
 
+/** Only the named settings: what a component gets, so it cannot come to depend on the rest unseen. */
+export function pickSettings<K extends keyof PlainSettings>(settings: PlainSettings, keys: readonly K[]): Pick<PlainSettings, K> {
+    return Object.fromEntries(keys.map((key) => [key, settings[key]])) as Pick<PlainSettings, K>;
+}
+
 /**
  * Address clients on this machine use to reach a published port. An IP literal, not `localhost`:
  * Docker publishes on IPv4 only, and `localhost` may resolve to ::1 first (macOS, Node ≥ 17).
