@@ -245,114 +245,182 @@ interface Grafana {
 }
 
 export async function runCheck(targets: CheckTargets, options: CheckOptions): Promise<{ results: HopResult[]; ok: boolean }> {
-    const o = options;
-    const container = (service: string) => `claude-code-${o.stack}-${service}`;
-    const grafanaBase = targets.grafanaUrl.replace(/\/+$/, "");
-    const auth = { authorization: targets.grafanaAuthorization };
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    return new StackCheck(targets, options).run();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isResult = (x: HttpAnswer | HopResult): x is HopResult => "hop" in x;
+type RuleStatus = { name?: string; health?: string; lastError?: string; state?: string };
+type GroupStatus = { name: string; file?: string; folderUid?: string; rules?: RuleStatus[] };
+type PromRuleGroups = { name: string; rules?: { name?: string; health?: string; lastError?: string }[] }[];
+type Poll = { found: any } | { failed: HopResult };
+
+/**
+ * One run of the check. Each hop is a method; a hop that needs another's outcome (Grafana up,
+ * both test sends accepted, the one read of Grafana's rules) awaits that hop's memoized promise.
+ */
+class StackCheck {
+    private readonly grafanaBase: string;
+    private readonly auth: Record<string, string>;
+    private readonly memo = new Map<string, Promise<unknown>>();
+
+    constructor(
+        private readonly targets: CheckTargets,
+        private readonly o: CheckOptions,
+    ) {
+        this.grafanaBase = targets.grafanaUrl.replace(/\/+$/, "");
+        this.auth = { authorization: targets.grafanaAuthorization };
+    }
+
+    /** The stack's container name for a service, for the hints. */
+    private readonly container = (service: string) => `claude-code-${this.o.stack}-${service}`;
+
+    /** Runs `make` once per key; every later call gets the same promise. */
+    private once<T>(key: string, make: () => Promise<T>): Promise<T> {
+        if (!this.memo.has(key)) this.memo.set(key, make());
+        return this.memo.get(key) as Promise<T>;
+    }
+
+    async run(): Promise<{ results: HopResult[]; ok: boolean }> {
+        const { targets, o } = this;
+        // Every hop starts now; the results are printed in this order as each completes.
+        const ordered: Promise<HopResult>[] = [
+            this.collectorHealth(),
+            this.sent("metric"),
+            this.sent("event"),
+            this.metricHop(),
+            this.eventHop(),
+            this.grafanaHealth().then((g) => g.result),
+            ...(["prometheus", "loki"] as const).map((kind) => this.dataSourceHop(kind)),
+            this.folderHop(),
+            ...targets.dashboardUids.map((uid) => this.dashboardHop(uid)),
+            ...targets.ruleGroups.map((expected) => this.ruleGroupHop(expected)),
+            ...(this.promRulesRead ? incrementRuleGroups().map((expected) => this.promRuleGroupHop(expected)) : []),
+        ];
+        const results: HopResult[] = [];
+        const width = Math.min(48, Math.max(34, ...[...targets.dashboardUids.map((u) => `dashboard ${u}`), ...targets.ruleGroups.map((g) => `rule group ${g.name}`)].map((h) => h.length)));
+        for (const p of ordered) {
+            const r = await p;
+            results.push(r);
+            o.progress?.(formatResult(r, width));
+        }
+        return { results, ok: results.every((r) => r.status !== "FAIL") };
+    }
 
     // a. collector health
-    const collectorHealth = (async (): Promise<HopResult> => {
-        const hop = "collector health";
-        const url = targets.collectorHealthUrl;
-        if (!url) return skip(hop, "skipped: the stack publishes no collector health endpoint (collectorHealthUrl not set)");
-        try {
-            const r = await httpGet(url, {}, o.requestTimeoutMs);
-            if (r.status === 200) return pass(hop, `${url} answered 200${r.json?.status ? ` (${r.json.status})` : ""}`);
-            return fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "the collector is up but reports itself unavailable (starting, or a pipeline failed to start)", `docker logs ${container(HOSTS.collector)}`);
-        } catch (e) {
-            const err = e as HttpTransportError;
-            return { hop, status: "FAIL", detail: `${url}: ${err.message}`, ...unreachable(err.code, url, "collector", container(HOSTS.collector)) };
-        }
-    })();
-
-    // b. OTLP/gRPC sends
-    const hasToken = Object.keys(targets.otlpHeaders).some((k) => k.toLowerCase() === "authorization");
-    const send = async (kind: "metric" | "event"): Promise<HopResult> => {
-        const hop = `OTLP ${kind} → collector (gRPC)`;
-        const path = kind === "metric" ? METRICS_EXPORT_PATH : LOGS_EXPORT_PATH;
-        const nowNs = BigInt(Date.now()) * 1_000_000n;
-        const body = kind === "metric" ? checkMetricsRequest(o.runId, nowNs) : checkLogsRequest(o.runId, nowNs);
-        const endpoint = targets.otlpGrpcEndpoint;
-        const metadata = Object.fromEntries(Object.entries(targets.otlpHeaders).map(([k, v]) => [k.toLowerCase(), v]));
-        try {
-            const r = await grpcUnary(endpoint, path, body, metadata, o.requestTimeoutMs, targets.otlpCaCertificate);
-            const name = GRPC_STATUS_NAMES[r.status] ?? String(r.status);
-            const said = `${endpoint} answered ${name}${r.message ? `: ${r.message}` : ""}`;
-            if (r.status === GRPC.OK) {
-                const { rejected, errorMessage } = decodeExportResponse(r.response);
-                if (rejected > 0n)
-                    return fail(hop, `${endpoint} accepted the request but rejected ${rejected} ${kind === "metric" ? "data point(s)" : "log record(s)"}: ${errorMessage}`, "the collector's receiver refused the data (partial success)", `docker logs ${container(HOSTS.collector)}`);
-                const tls = r.certificateValidTo ? `; TLS, certificate valid until ${r.certificateValidTo.toISOString().slice(0, 10)}` : "";
-                const renew = r.certificateValidTo && r.certificateValidTo.getTime() - Date.now() < CERTIFICATE_RENEW_MS;
-                if (renew)
-                    return fail(hop, `accepted by ${endpoint}, but its TLS certificate expires on ${r.certificateValidTo!.toISOString().slice(0, 10)}`, "every client will refuse the receiver once it expires", "renew it, then pulumi config set --secret collectorTlsCert < fullchain.pem (and the key) and npm run deploy");
-                return pass(hop, `accepted by ${endpoint} (gRPC OK, ${body.length}-byte request${tls})`);
+    private collectorHealth(): Promise<HopResult> {
+        return this.once("collector health", async () => {
+            const { targets, o, container } = this;
+            const hop = "collector health";
+            const url = targets.collectorHealthUrl;
+            if (!url) return skip(hop, "skipped: the stack publishes no collector health endpoint (collectorHealthUrl not set)");
+            try {
+                const r = await httpGet(url, {}, o.requestTimeoutMs);
+                if (r.status === 200) return pass(hop, `${url} answered 200${r.json?.status ? ` (${r.json.status})` : ""}`);
+                return fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "the collector is up but reports itself unavailable (starting, or a pipeline failed to start)", `docker logs ${container(HOSTS.collector)}`);
+            } catch (e) {
+                const err = e as HttpTransportError;
+                return { hop, status: "FAIL", detail: `${url}: ${err.message}`, ...unreachable(err.code, url, "collector", container(HOSTS.collector)) };
             }
-            if (r.status === GRPC.UNAUTHENTICATED || r.status === GRPC.PERMISSION_DENIED)
-                return fail(
-                    hop,
-                    said,
-                    hasToken
-                        ? "the receiver requires a token and refused the one in checkTargets.otlpHeaders (the collector runs with another token: rotated, an old targets file, or another stack)"
-                        : "the receiver requires a token and none was sent (checkTargets.otlpHeaders has no authorization)",
-                    "run npm run deploy (collector and outputs get the same token), then npm run client-setup so Claude Code sends it too; with --targets, re-export the file (pulumi stack output checkTargets --show-secrets)",
-                );
-            if (r.status === GRPC.UNIMPLEMENTED)
-                return fail(hop, said, `${endpoint} does not serve ${path.split("/")[1]}: not the collector's OTLP gRPC port, or its ${kind === "metric" ? "metrics" : "logs"} pipeline is missing`, "check otlpGrpcEndpoint (the gRPC port, 4317 by default) and the collector config; npm run deploy");
-            if (r.status === GRPC.UNAVAILABLE || r.status === GRPC.RESOURCE_EXHAUSTED)
-                return fail(hop, said, "the collector refused the data for now (memory_limiter over its limit, or an exporter queue full)", `docker logs ${container(HOSTS.collector)}; raise collectorMemoryMb if this repeats`);
-            return fail(hop, said, "the collector answered with a gRPC error", `docker logs ${container(HOSTS.collector)}`);
-        } catch (e) {
-            const err = e as GrpcTransportError;
-            if (err.code === "ECONNREFUSED")
-                return fail(hop, `connection refused at ${hostOf(`http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`)}`, "the collector container is not running (or the OTLP gRPC port is not published)", `docker ps -a --filter name=${container(HOSTS.collector)}; npm run deploy`);
-            if (err.code === "ETIMEDOUT") return fail(hop, `${endpoint}: ${err.message}`, "nothing answered in time (firewall, wrong host, or the collector is stuck)", `docker logs ${container(HOSTS.collector)}`);
-            if (TLS_VERIFY_CODES.includes(err.code))
-                return fail(
-                    hop,
-                    `${endpoint}: ${err.message} (${err.code})`,
-                    targets.otlpCaCertificate
-                        ? "the receiver's TLS certificate does not verify with the stack's CA (collectorTlsCa): a certificate from another CA, expired, or not naming this host"
-                        : "the receiver's TLS certificate does not verify with this machine's trusted roots: a private CA or self-signed certificate needs collectorTlsCa",
-                    "pulumi config set collectorTlsCa < ca.pem (the CA that signed collectorTlsCert), npm run deploy, then npm run client-setup",
-                );
-            if (/^ERR_HTTP2|^EPROTO|^ECONNRESET/.test(err.code))
-                return fail(hop, `${endpoint}: ${err.message} (${err.code})`, "the endpoint does not speak gRPC over HTTP/2: the OTLP/HTTP port (4318), or TLS expected (use https://) or not offered (use http://)", "check otlpGrpcEndpoint in checkTargets");
-            return { hop, status: "FAIL", detail: `${endpoint}: ${err.message}`, ...unreachable(err.code, `http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`, "collector", container(HOSTS.collector)) };
-        }
-    };
-    const metricSent = send("metric");
-    const eventSent = send("event");
+        });
+    }
+
+    // b. OTLP/gRPC sends, one each
+    private sent(kind: "metric" | "event"): Promise<HopResult> {
+        return this.once(`sent ${kind}`, async () => {
+            const { targets, o, container } = this;
+            const hasToken = Object.keys(targets.otlpHeaders).some((k) => k.toLowerCase() === "authorization");
+            const hop = `OTLP ${kind} → collector (gRPC)`;
+            const path = kind === "metric" ? METRICS_EXPORT_PATH : LOGS_EXPORT_PATH;
+            const nowNs = BigInt(Date.now()) * 1_000_000n;
+            const body = kind === "metric" ? checkMetricsRequest(o.runId, nowNs) : checkLogsRequest(o.runId, nowNs);
+            const endpoint = targets.otlpGrpcEndpoint;
+            const metadata = Object.fromEntries(Object.entries(targets.otlpHeaders).map(([k, v]) => [k.toLowerCase(), v]));
+            try {
+                const r = await grpcUnary(endpoint, path, body, metadata, o.requestTimeoutMs, targets.otlpCaCertificate);
+                const name = GRPC_STATUS_NAMES[r.status] ?? String(r.status);
+                const said = `${endpoint} answered ${name}${r.message ? `: ${r.message}` : ""}`;
+                if (r.status === GRPC.OK) {
+                    const { rejected, errorMessage } = decodeExportResponse(r.response);
+                    if (rejected > 0n)
+                        return fail(hop, `${endpoint} accepted the request but rejected ${rejected} ${kind === "metric" ? "data point(s)" : "log record(s)"}: ${errorMessage}`, "the collector's receiver refused the data (partial success)", `docker logs ${container(HOSTS.collector)}`);
+                    const tls = r.certificateValidTo ? `; TLS, certificate valid until ${r.certificateValidTo.toISOString().slice(0, 10)}` : "";
+                    const renew = r.certificateValidTo && r.certificateValidTo.getTime() - Date.now() < CERTIFICATE_RENEW_MS;
+                    if (renew)
+                        return fail(hop, `accepted by ${endpoint}, but its TLS certificate expires on ${r.certificateValidTo!.toISOString().slice(0, 10)}`, "every client will refuse the receiver once it expires", "renew it, then pulumi config set --secret collectorTlsCert < fullchain.pem (and the key) and npm run deploy");
+                    return pass(hop, `accepted by ${endpoint} (gRPC OK, ${body.length}-byte request${tls})`);
+                }
+                if (r.status === GRPC.UNAUTHENTICATED || r.status === GRPC.PERMISSION_DENIED)
+                    return fail(
+                        hop,
+                        said,
+                        hasToken
+                            ? "the receiver requires a token and refused the one in checkTargets.otlpHeaders (the collector runs with another token: rotated, an old targets file, or another stack)"
+                            : "the receiver requires a token and none was sent (checkTargets.otlpHeaders has no authorization)",
+                        "run npm run deploy (collector and outputs get the same token), then npm run client-setup so Claude Code sends it too; with --targets, re-export the file (pulumi stack output checkTargets --show-secrets)",
+                    );
+                if (r.status === GRPC.UNIMPLEMENTED)
+                    return fail(hop, said, `${endpoint} does not serve ${path.split("/")[1]}: not the collector's OTLP gRPC port, or its ${kind === "metric" ? "metrics" : "logs"} pipeline is missing`, "check otlpGrpcEndpoint (the gRPC port, 4317 by default) and the collector config; npm run deploy");
+                if (r.status === GRPC.UNAVAILABLE || r.status === GRPC.RESOURCE_EXHAUSTED)
+                    return fail(hop, said, "the collector refused the data for now (memory_limiter over its limit, or an exporter queue full)", `docker logs ${container(HOSTS.collector)}; raise collectorMemoryMb if this repeats`);
+                return fail(hop, said, "the collector answered with a gRPC error", `docker logs ${container(HOSTS.collector)}`);
+            } catch (e) {
+                const err = e as GrpcTransportError;
+                if (err.code === "ECONNREFUSED")
+                    return fail(hop, `connection refused at ${hostOf(`http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`)}`, "the collector container is not running (or the OTLP gRPC port is not published)", `docker ps -a --filter name=${container(HOSTS.collector)}; npm run deploy`);
+                if (err.code === "ETIMEDOUT") return fail(hop, `${endpoint}: ${err.message}`, "nothing answered in time (firewall, wrong host, or the collector is stuck)", `docker logs ${container(HOSTS.collector)}`);
+                if (TLS_VERIFY_CODES.includes(err.code))
+                    return fail(
+                        hop,
+                        `${endpoint}: ${err.message} (${err.code})`,
+                        targets.otlpCaCertificate
+                            ? "the receiver's TLS certificate does not verify with the stack's CA (collectorTlsCa): a certificate from another CA, expired, or not naming this host"
+                            : "the receiver's TLS certificate does not verify with this machine's trusted roots: a private CA or self-signed certificate needs collectorTlsCa",
+                        "pulumi config set collectorTlsCa < ca.pem (the CA that signed collectorTlsCert), npm run deploy, then npm run client-setup",
+                    );
+                if (/^ERR_HTTP2|^EPROTO|^ECONNRESET/.test(err.code))
+                    return fail(hop, `${endpoint}: ${err.message} (${err.code})`, "the endpoint does not speak gRPC over HTTP/2: the OTLP/HTTP port (4318), or TLS expected (use https://) or not offered (use http://)", "check otlpGrpcEndpoint in checkTargets");
+                return { hop, status: "FAIL", detail: `${endpoint}: ${err.message}`, ...unreachable(err.code, `http://${endpoint.replace(/^[a-z]+:\/\//i, "")}`, "collector", container(HOSTS.collector)) };
+            }
+        });
+    }
+
+    private bothSent(): Promise<[HopResult, HopResult]> {
+        return Promise.all([this.sent("metric"), this.sent("event")]);
+    }
 
     // e. Grafana
-    const grafanaHealth = (async (): Promise<{ result: HopResult; grafana: Grafana }> => {
-        const hop = "Grafana health";
-        const url = `${grafanaBase}/api/health`;
-        try {
-            const r = await httpGet(url, {}, o.requestTimeoutMs);
-            if (r.status === 200 && r.json?.database === "ok") {
-                const minimum = targets.grafanaMinimumVersion;
-                if (minimum && olderThan(String(r.json.version ?? ""), minimum.version)) {
-                    return {
-                        result: fail(hop, `${grafanaBase} runs Grafana ${r.json.version}; the recording rules need ${minimum.version} or newer`, minimum.why, `upgrade that Grafana to ${minimum.version} or newer`),
-                        grafana: {},
-                    };
+    private grafanaHealth(): Promise<{ result: HopResult; grafana: Grafana }> {
+        return this.once("grafana health", async () => {
+            const { targets, o, container, grafanaBase } = this;
+            const hop = "Grafana health";
+            const url = `${grafanaBase}/api/health`;
+            try {
+                const r = await httpGet(url, {}, o.requestTimeoutMs);
+                if (r.status === 200 && r.json?.database === "ok") {
+                    const minimum = targets.grafanaMinimumVersion;
+                    if (minimum && olderThan(String(r.json.version ?? ""), minimum.version)) {
+                        return {
+                            result: fail(hop, `${grafanaBase} runs Grafana ${r.json.version}; the recording rules need ${minimum.version} or newer`, minimum.why, `upgrade that Grafana to ${minimum.version} or newer`),
+                            grafana: {},
+                        };
+                    }
+                    return { result: pass(hop, `${grafanaBase} answered (version ${r.json.version ?? "?"}, database ok)`), grafana: {} };
                 }
-                return { result: pass(hop, `${grafanaBase} answered (version ${r.json.version ?? "?"}, database ok)`), grafana: {} };
+                return {
+                    result: fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "Grafana is up but unhealthy (its database is not ok, or it is still starting)", `docker logs ${container(HOSTS.grafana)}`),
+                    grafana: {},
+                };
+            } catch (e) {
+                const err = e as HttpTransportError;
+                return { result: { hop, status: "FAIL", detail: `${url}: ${err.message}`, ...unreachable(err.code, url, "Grafana", container(HOSTS.grafana)) }, grafana: { down: `Grafana does not answer at ${grafanaBase}` } };
             }
-            return {
-                result: fail(hop, `${url} answered HTTP ${r.status}: ${excerpt(r.text)}`, "Grafana is up but unhealthy (its database is not ok, or it is still starting)", `docker logs ${container(HOSTS.grafana)}`),
-                grafana: {},
-            };
-        } catch (e) {
-            const err = e as HttpTransportError;
-            return { result: { hop, status: "FAIL", detail: `${url}: ${err.message}`, ...unreachable(err.code, url, "Grafana", container(HOSTS.grafana)) }, grafana: { down: `Grafana does not answer at ${grafanaBase}` } };
-        }
-    })();
+        });
+    }
 
     /** A Grafana API GET, or the FAIL it turns into (transport error, 401/403). */
-    const grafanaGet = async (hop: string, path: string): Promise<HttpAnswer | HopResult> => {
+    private async grafanaGet(hop: string, path: string): Promise<HttpAnswer | HopResult> {
+        const { o, container, grafanaBase, auth } = this;
         try {
             const r = await httpGet(`${grafanaBase}${path}`, auth, o.requestTimeoutMs);
             if (r.status === 401)
@@ -368,20 +436,20 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             const err = e as HttpTransportError;
             return { hop, status: "FAIL", detail: `GET ${path}: ${err.message}`, ...unreachable(err.code, grafanaBase, "Grafana", container(HOSTS.grafana)) };
         }
-    };
-    const isResult = (x: HttpAnswer | HopResult): x is HopResult => "hop" in x;
+    }
 
-    const afterGrafana = async (hop: string, body: () => Promise<HopResult>): Promise<HopResult> => {
-        const { grafana } = await grafanaHealth;
+    private async afterGrafana(hop: string, body: () => Promise<HopResult>): Promise<HopResult> {
+        const { grafana } = await this.grafanaHealth();
         if (grafana.down) return skip(hop, `skipped because ${grafana.down}`);
         return body();
-    };
+    }
 
-    const dataSourceHops = (["prometheus", "loki"] as const).map((kind) => {
+    private dataSourceHop(kind: "prometheus" | "loki"): Promise<HopResult> {
+        const { targets, container } = this;
         const uid = targets.dataSourceUids[kind];
         const hop = `data source ${kind}`;
-        return afterGrafana(hop, async () => {
-            const r = await grafanaGet(hop, `/api/datasources/uid/${encodeURIComponent(uid)}/health`);
+        return this.afterGrafana(hop, async () => {
+            const r = await this.grafanaGet(hop, `/api/datasources/uid/${encodeURIComponent(uid)}/health`);
             if (isResult(r)) return r;
             if (r.status === 200 && r.json?.status === "OK") return pass(hop, `${uid} is healthy: ${excerpt(r.json.message ?? "OK")}`);
             if (r.status === 404 || (r.status === 500 && /not found/i.test(r.text)))
@@ -396,21 +464,25 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
                     : `check the data source's URL and credentials in Grafana (Connections → Data sources → ${uid}); npm run deploy`,
             );
         });
-    });
+    }
 
-    const folderHop = afterGrafana(`folder ${targets.folderUid}`, async () => {
-        const hop = `folder ${targets.folderUid}`;
-        const r = await grafanaGet(hop, `/api/folders/${encodeURIComponent(targets.folderUid)}`);
-        if (isResult(r)) return r;
-        if (r.status === 200) return pass(hop, `exists ("${r.json?.title ?? "?"}")`);
-        if (r.status === 404) return fail(hop, `Grafana has no folder ${targets.folderUid}`, "the folder was not provisioned or was deleted by hand (its dashboards and rules went with it)", "npm run deploy");
-        return fail(hop, `GET /api/folders/${targets.folderUid}: HTTP ${r.status} ${excerpt(r.text)}`, "Grafana answered with an error", `docker logs ${container(HOSTS.grafana)}`);
-    });
+    private folderHop(): Promise<HopResult> {
+        const { targets, container } = this;
+        return this.afterGrafana(`folder ${targets.folderUid}`, async () => {
+            const hop = `folder ${targets.folderUid}`;
+            const r = await this.grafanaGet(hop, `/api/folders/${encodeURIComponent(targets.folderUid)}`);
+            if (isResult(r)) return r;
+            if (r.status === 200) return pass(hop, `exists ("${r.json?.title ?? "?"}")`);
+            if (r.status === 404) return fail(hop, `Grafana has no folder ${targets.folderUid}`, "the folder was not provisioned or was deleted by hand (its dashboards and rules went with it)", "npm run deploy");
+            return fail(hop, `GET /api/folders/${targets.folderUid}: HTTP ${r.status} ${excerpt(r.text)}`, "Grafana answered with an error", `docker logs ${container(HOSTS.grafana)}`);
+        });
+    }
 
-    const dashboardHops = targets.dashboardUids.map((uid) => {
+    private dashboardHop(uid: string): Promise<HopResult> {
+        const { targets, container } = this;
         const hop = `dashboard ${uid}`;
-        return afterGrafana(hop, async () => {
-            const r = await grafanaGet(hop, `/api/dashboards/uid/${encodeURIComponent(uid)}`);
+        return this.afterGrafana(hop, async () => {
+            const r = await this.grafanaGet(hop, `/api/dashboards/uid/${encodeURIComponent(uid)}`);
             if (isResult(r)) return r;
             if (r.status === 404) return fail(hop, `Grafana has no dashboard ${uid}`, "the dashboard was not provisioned, or was deleted by hand", "run npm run deploy");
             if (r.status !== 200) return fail(hop, `GET /api/dashboards/uid/${uid}: HTTP ${r.status} ${excerpt(r.text)}`, "Grafana answered with an error", `docker logs ${container(HOSTS.grafana)}`);
@@ -419,31 +491,34 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
                 return fail(hop, `exists, but in folder "${folder || "General"}" instead of ${targets.folderUid}`, "the dashboard was moved by hand", "run npm run deploy");
             return pass(hop, `exists ("${r.json?.dashboard?.title ?? "?"}")`);
         });
-    });
+    }
 
     // f. alerting: one read of Grafana's Prometheus-compatible rules API (following pagination if any)
-    type RuleStatus = { name?: string; health?: string; lastError?: string; state?: string };
-    type GroupStatus = { name: string; file?: string; folderUid?: string; rules?: RuleStatus[] };
-    const rulesRead = (async (): Promise<GroupStatus[] | HopResult> => {
-        const { grafana } = await grafanaHealth;
-        if (grafana.down) return skip("rule groups", `skipped because ${grafana.down}`);
-        const groups: GroupStatus[] = [];
-        let token = "";
-        for (let page = 0; page < 100; page++) {
-            const query = new URLSearchParams({ folder_uid: targets.folderUid, ...(token ? { group_next_token: token } : {}) });
-            const r = await grafanaGet("rule groups", `/api/prometheus/grafana/api/v1/rules?${query}`);
-            if (isResult(r)) return r;
-            if (r.status !== 200 || r.json?.status !== "success")
-                return fail("rule groups", `GET /api/prometheus/grafana/api/v1/rules: HTTP ${r.status} ${excerpt(r.json?.error ?? r.text)}`, "Grafana's alerting API answered with an error", `docker logs ${container(HOSTS.grafana)}`);
-            groups.push(...((r.json.data?.groups ?? []) as GroupStatus[]));
-            token = r.json.data?.nextToken ?? "";
-            if (!token) break;
-        }
-        return groups;
-    })();
-    const ruleGroupHops = targets.ruleGroups.map(async (expected): Promise<HopResult> => {
+    private ruleGroupsRead(): Promise<GroupStatus[] | HopResult> {
+        return this.once("rule groups", async () => {
+            const { targets, container } = this;
+            const { grafana } = await this.grafanaHealth();
+            if (grafana.down) return skip("rule groups", `skipped because ${grafana.down}`);
+            const groups: GroupStatus[] = [];
+            let token = "";
+            for (let page = 0; page < 100; page++) {
+                const query = new URLSearchParams({ folder_uid: targets.folderUid, ...(token ? { group_next_token: token } : {}) });
+                const r = await this.grafanaGet("rule groups", `/api/prometheus/grafana/api/v1/rules?${query}`);
+                if (isResult(r)) return r;
+                if (r.status !== 200 || r.json?.status !== "success")
+                    return fail("rule groups", `GET /api/prometheus/grafana/api/v1/rules: HTTP ${r.status} ${excerpt(r.json?.error ?? r.text)}`, "Grafana's alerting API answered with an error", `docker logs ${container(HOSTS.grafana)}`);
+                groups.push(...((r.json.data?.groups ?? []) as GroupStatus[]));
+                token = r.json.data?.nextToken ?? "";
+                if (!token) break;
+            }
+            return groups;
+        });
+    }
+
+    private async ruleGroupHop(expected: { name: string; rules: number }): Promise<HopResult> {
+        const { targets } = this;
         const hop = `rule group ${expected.name}`;
-        const read = await rulesRead;
+        const read = await this.ruleGroupsRead();
         if (!Array.isArray(read)) return read.status === "SKIP" ? skip(hop, read.detail) : { ...read, hop };
         const group = read.find((g) => g.name === expected.name && (g.folderUid === undefined || g.folderUid === targets.folderUid));
         if (!group) return fail(hop, `Grafana has no rule group "${expected.name}" in folder ${targets.folderUid}`, "the rule group was not provisioned, or was deleted by hand", "run npm run deploy");
@@ -460,69 +535,77 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             );
         const firing = rules.filter((r) => r.state === "firing").length;
         return pass(hop, `${rules.length} rule(s), none failing${firing > 0 ? ` (${firing} firing)` : ""}`);
-    });
+    }
 
     // f'. the stack's own Prometheus: its recording rules are loaded and evaluate (every cost and token panel reads them)
-    const readPromRules = async (base: string): Promise<{ name: string; rules?: { name?: string; health?: string; lastError?: string }[] }[] | { detail: string; cause: string; fix: string }> => {
-        try {
-            const r = await httpGet(`${base}/api/v1/rules?type=record`, {}, o.requestTimeoutMs);
-            if (r.status === 200 && r.json?.status === "success") return r.json.data?.groups ?? [];
-            return { detail: `GET ${base}/api/v1/rules: HTTP ${r.status} ${excerpt(r.text)}`, cause: "Prometheus' rules API answered with an error", fix: `docker logs ${container(HOSTS.prometheus)}` };
-        } catch (e) {
-            const err = e as HttpTransportError;
-            return { detail: `${base}/api/v1/rules: ${err.message}`, ...unreachable(err.code, base, "Prometheus", container(HOSTS.prometheus)) };
-        }
-    };
-    const promRulesRead = targets.prometheusUrl === undefined ? undefined : readPromRules(targets.prometheusUrl.replace(/\/+$/, ""));
-    const promRuleHops = !promRulesRead
-        ? []
-        : incrementRuleGroups().map(async (expected): Promise<HopResult> => {
-              const hop = `Prometheus rule group ${expected.name}`;
-              const read = await promRulesRead;
-              if (!Array.isArray(read)) return { hop, status: "FAIL", ...read };
-              const group = read.find((g) => g.name === expected.name);
-              if (!group) return fail(hop, `Prometheus has not loaded rule group "${expected.name}"`, "the rule file is missing or invalid (Prometheus keeps running without it)", `docker logs ${container(HOSTS.prometheus)} (look for "loading groups failed"); npm run deploy`);
-              const rules = group.rules ?? [];
-              if (rules.length !== expected.rules.length) return fail(hop, `has ${rules.length} rule(s), the stack provisions ${expected.rules.length}`, "the rule file on disk is not the one this version generates", "npm run deploy");
-              const broken = rules.filter((r) => r.health === "err");
-              if (broken.length > 0)
-                  return fail(hop, `${broken.length} of ${rules.length} rule(s) fail to evaluate: ${broken.map((r) => `${r.name}: ${excerpt(r.lastError ?? "no error text", 160)}`).join("; ")}`, "a recording rule's query fails, so the dashboards' cost and token series stop", `docker logs ${container(HOSTS.prometheus)}`);
-              return pass(hop, `${rules.length} recording rule(s) loaded, none failing`);
-          });
+    private get promRulesRead(): Promise<PromRuleGroups | { detail: string; cause: string; fix: string }> | undefined {
+        const base = this.targets.prometheusUrl;
+        if (base === undefined) return undefined;
+        return this.once("prometheus rules", async () => {
+                const { o, container } = this;
+                const b = base.replace(/\/+$/, "");
+            try {
+                const r = await httpGet(`${b}/api/v1/rules?type=record`, {}, o.requestTimeoutMs);
+                if (r.status === 200 && r.json?.status === "success") return r.json.data?.groups ?? [];
+                return { detail: `GET ${b}/api/v1/rules: HTTP ${r.status} ${excerpt(r.text)}`, cause: "Prometheus' rules API answered with an error", fix: `docker logs ${container(HOSTS.prometheus)}` };
+            } catch (e) {
+                const err = e as HttpTransportError;
+                return { detail: `${b}/api/v1/rules: ${err.message}`, ...unreachable(err.code, b, "Prometheus", container(HOSTS.prometheus)) };
+            }
+        });
+    }
+
+    private async promRuleGroupHop(expected: { name: string; rules: unknown[] }): Promise<HopResult> {
+        const { container } = this;
+        const hop = `Prometheus rule group ${expected.name}`;
+        const read = await this.promRulesRead!;
+        if (!Array.isArray(read)) return { hop, status: "FAIL", ...read };
+        const group = read.find((g) => g.name === expected.name);
+        if (!group) return fail(hop, `Prometheus has not loaded rule group "${expected.name}"`, "the rule file is missing or invalid (Prometheus keeps running without it)", `docker logs ${container(HOSTS.prometheus)} (look for "loading groups failed"); npm run deploy`);
+        const rules = group.rules ?? [];
+        if (rules.length !== expected.rules.length) return fail(hop, `has ${rules.length} rule(s), the stack provisions ${expected.rules.length}`, "the rule file on disk is not the one this version generates", "npm run deploy");
+        const broken = rules.filter((r) => r.health === "err");
+        if (broken.length > 0)
+            return fail(hop, `${broken.length} of ${rules.length} rule(s) fail to evaluate: ${broken.map((r) => `${r.name}: ${excerpt(r.lastError ?? "no error text", 160)}`).join("; ")}`, "a recording rule's query fails, so the dashboards' cost and token series stop", `docker logs ${container(HOSTS.prometheus)}`);
+        return pass(hop, `${rules.length} recording rule(s) loaded, none failing`);
+    }
 
     // c/d. the test data in Prometheus and Loki, polled from the moment both sends are done
-    const viaGrafana = (kind: "prometheus" | "loki") => (kind === "prometheus" ? targets.prometheusUrl : targets.lokiUrl) === undefined;
-    const queryUrl = (kind: "prometheus" | "loki", pathAndQuery: string) => {
+    private viaGrafana(kind: "prometheus" | "loki"): boolean {
+        return (kind === "prometheus" ? this.targets.prometheusUrl : this.targets.lokiUrl) === undefined;
+    }
+
+    private queryUrl(kind: "prometheus" | "loki", pathAndQuery: string) {
+        const { targets, grafanaBase, auth } = this;
         const direct = kind === "prometheus" ? targets.prometheusUrl : targets.lokiUrl;
         if (direct !== undefined) return { url: `${direct.replace(/\/+$/, "")}${pathAndQuery}`, headers: {} as Record<string, string>, where: direct };
         return { url: `${grafanaBase}/api/datasources/proxy/uid/${encodeURIComponent(targets.dataSourceUids[kind])}${pathAndQuery}`, headers: auth, where: `Grafana's data source proxy (${targets.dataSourceUids[kind]})` };
-    };
-    const bothSent = Promise.all([metricSent, eventSent]);
+    }
 
-    type Poll = { found: any } | { failed: HopResult };
     /** Polls until `found` returns something, the deadline passes, or an error that will not go away. */
-    const poll = async (hop: string, kind: "prometheus" | "loki", pathAndQuery: () => string, found: (json: any) => any, deadline: number): Promise<Poll | { timeout: string }> => {
+    private async poll(hop: string, kind: "prometheus" | "loki", pathAndQuery: () => string, found: (json: any) => any, deadline: number): Promise<Poll | { timeout: string }> {
+        const { o, container } = this;
         const component = kind === "prometheus" ? "Prometheus" : "Loki";
         let last = "no answer yet";
         for (let attempt = 0; ; attempt++) {
-            const { url, headers, where } = queryUrl(kind, pathAndQuery());
+            const { url, headers, where } = this.queryUrl(kind, pathAndQuery());
             try {
                 const r = await httpGet(url, headers, o.requestTimeoutMs);
                 if (r.status === 200 && r.json?.status === "success") {
                     const hit = found(r.json);
                     if (hit) return { found: hit };
                     last = "the query returned nothing";
-                } else if (viaGrafana(kind) && (r.status === 401 || r.status === 403)) {
+                } else if (this.viaGrafana(kind) && (r.status === 401 || r.status === 403)) {
                     return { failed: fail(hop, `${where}: HTTP ${r.status}`, "Grafana rejected checkTargets.grafanaAuthorization", "see the Grafana hops; npm run deploy") };
                 } else if (r.status === 400 || r.status === 404) {
-                    return { failed: fail(hop, `${where} answered HTTP ${r.status}: ${excerpt(r.json?.error ?? r.json?.message ?? r.text)}`, `${component} (or the proxy) refused the check's query`, viaGrafana(kind) ? "check the data source hops; npm run deploy" : `check ${kind === "prometheus" ? "prometheusUrl" : "lokiUrl"} in checkTargets`) };
+                    return { failed: fail(hop, `${where} answered HTTP ${r.status}: ${excerpt(r.json?.error ?? r.json?.message ?? r.text)}`, `${component} (or the proxy) refused the check's query`, this.viaGrafana(kind) ? "check the data source hops; npm run deploy" : `check ${kind === "prometheus" ? "prometheusUrl" : "lokiUrl"} in checkTargets`) };
                 } else {
                     last = `${where} answered HTTP ${r.status}: ${excerpt(r.json?.error ?? r.json?.message ?? r.text, 120)}`;
                 }
             } catch (e) {
                 const err = e as HttpTransportError;
                 if (err.code === "ECONNREFUSED" || err.code === "ENOTFOUND") {
-                    const u = unreachable(err.code, url, viaGrafana(kind) ? "Grafana" : component, container(viaGrafana(kind) ? "grafana" : kind));
+                    const u = unreachable(err.code, url, this.viaGrafana(kind) ? "Grafana" : component, container(this.viaGrafana(kind) ? "grafana" : kind));
                     return { failed: { hop, status: "FAIL", detail: `${where}: ${err.message}`, ...u } };
                 }
                 last = `${where}: ${err.message}`;
@@ -533,109 +616,93 @@ export async function runCheck(targets: CheckTargets, options: CheckOptions): Pr
             // The last attempt happens at the deadline.
             await sleep(Math.min(o.pollIntervalMs, left));
         }
-    };
+    }
 
-    const metricHop = (async (): Promise<HopResult> => {
-        const hop = "metric → Prometheus";
-        const [sent] = await bothSent;
-        if (sent.status !== "PASS") return skip(hop, "skipped because the collector did not accept the test metric");
-        if (viaGrafana("prometheus")) {
-            const { grafana } = await grafanaHealth;
-            if (grafana.down) return skip(hop, `skipped because ${grafana.down} (without prometheusUrl, queries go through its data source proxy)`);
-        }
-        const deadline = Date.now() + o.timeoutMs;
-        const q = prometheusQuery(o.runId);
-        const r = await poll(hop, "prometheus", () => `/api/v1/query?${new URLSearchParams({ query: q })}`, (j) => j.data?.result?.[0], deadline);
-        if ("failed" in r) return r.failed;
-        if ("found" in r) {
-            const labels = r.found.metric as Record<string, string>;
-            if (labels.job !== CHECK_SERVICE_NAME)
+    private metricHop(): Promise<HopResult> {
+        return this.once("metric hop", async () => {
+            const { targets, o, container } = this;
+            const hop = "metric → Prometheus";
+            const [sent] = await this.bothSent();
+            if (sent.status !== "PASS") return skip(hop, "skipped because the collector did not accept the test metric");
+            if (this.viaGrafana("prometheus")) {
+                const { grafana } = await this.grafanaHealth();
+                if (grafana.down) return skip(hop, `skipped because ${grafana.down} (without prometheusUrl, queries go through its data source proxy)`);
+            }
+            const deadline = Date.now() + o.timeoutMs;
+            const q = prometheusQuery(o.runId);
+            const r = await this.poll(hop, "prometheus", () => `/api/v1/query?${new URLSearchParams({ query: q })}`, (j) => j.data?.result?.[0], deadline);
+            if ("failed" in r) return r.failed;
+            if ("found" in r) {
+                const labels = r.found.metric as Record<string, string>;
+                if (labels.job !== CHECK_SERVICE_NAME)
+                    return fail(
+                        hop,
+                        `${CHECK_PROM_METRIC} arrived with job="${labels.job}"${labels.exported_job ? `, exported_job="${labels.exported_job}"` : ""} instead of job="${CHECK_SERVICE_NAME}"`,
+                        `the ${CLAUDE_CODE_SCRAPE_JOB} scrape job overwrites the exporter's job label, so every dashboard selector on job misses Claude Code's series too`,
+                        `set honor_labels: true on the ${CLAUDE_CODE_SCRAPE_JOB} scrape job (configs/prometheus.ts); npm run deploy`,
+                    );
+                return pass(hop, `${q} = ${r.found.value?.[1] ?? "?"} (via ${this.viaGrafana("prometheus") ? "Grafana's data source proxy" : targets.prometheusUrl})`);
+            }
+            if (this.viaGrafana("prometheus"))
+                // No Prometheus of the stack's own: the collector pushes to the team's backend.
                 return fail(
                     hop,
-                    `${CHECK_PROM_METRIC} arrived with job="${labels.job}"${labels.exported_job ? `, exported_job="${labels.exported_job}"` : ""} instead of job="${CHECK_SERVICE_NAME}"`,
-                    `the ${CLAUDE_CODE_SCRAPE_JOB} scrape job overwrites the exporter's job label, so every dashboard selector on job misses Claude Code's series too`,
-                    `set honor_labels: true on the ${CLAUDE_CODE_SCRAPE_JOB} scrape job (configs/prometheus.ts); npm run deploy`,
+                    `${q} did not appear within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`,
+                    "the metric never reached the metrics backend behind Grafana: the collector's push (remote write / OTLP) is failing, or the data source reads another tenant than the collector writes",
+                    `docker logs ${container(HOSTS.collector)} (look for prometheus_remote_write / otlp_http/metrics errors); compare teamMetricsWriteUrl with the data source URL`,
                 );
-            return pass(hop, `${q} = ${r.found.value?.[1] ?? "?"} (via ${viaGrafana("prometheus") ? "Grafana's data source proxy" : targets.prometheusUrl})`);
-        }
-        if (viaGrafana("prometheus"))
-            // No Prometheus of the stack's own: the collector pushes to the team's backend.
+            // Timed out: ask Prometheus whether it scrapes the collector's exporter at all, for a precise hint.
+            let scrape = "";
+            try {
+                const { url, headers } = this.queryUrl("prometheus", `/api/v1/query?${new URLSearchParams({ query: `up{job="${CLAUDE_CODE_SCRAPE_JOB}"}` })}`);
+                const up = await httpGet(url, headers, o.requestTimeoutMs);
+                const series = (up.json?.data?.result ?? []) as { value?: [number, string] }[];
+                if (up.json?.status === "success") scrape = series.length === 0 ? "none" : series.some((s) => s.value?.[1] === "1") ? "up" : "down";
+            } catch {
+                scrape = "";
+            }
+            const targetsPage = targets.prometheusUrl ? `${targets.prometheusUrl.replace(/\/+$/, "")}/targets` : "Prometheus' /targets page";
+            const detail = `${q} did not appear within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`;
+            if (scrape === "up")
+                return fail(hop, detail, `Prometheus scrapes the collector's exporter (up{job="${CLAUDE_CODE_SCRAPE_JOB}"} = 1) but the metric is not there: the collector's metrics pipeline dropped it`, `docker logs ${container(HOSTS.collector)}`);
+            if (scrape === "none")
+                return fail(hop, `${detail}; up{job="${CLAUDE_CODE_SCRAPE_JOB}"} does not exist`, `Prometheus has no ${CLAUDE_CODE_SCRAPE_JOB} scrape job, so it never reads the collector's exporter`, `check ${targetsPage} and the scrape config (configs/prometheus.ts); npm run deploy`);
             return fail(
                 hop,
-                `${q} did not appear within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`,
-                "the metric never reached the metrics backend behind Grafana: the collector's push (remote write / OTLP) is failing, or the data source reads another tenant than the collector writes",
-                `docker logs ${container(HOSTS.collector)} (look for prometheus_remote_write / otlp_http/metrics errors); compare teamMetricsWriteUrl with the data source URL`,
+                `${detail}${scrape === "down" ? `; up{job="${CLAUDE_CODE_SCRAPE_JOB}"} = 0` : ""}`,
+                `Prometheus is not scraping the collector's exporter (check the ${CLAUDE_CODE_SCRAPE_JOB} target at ${targetsPage})`,
+                `open ${targetsPage}; docker logs ${container(HOSTS.collector)}; docker logs ${container(HOSTS.prometheus)}`,
             );
-        // Timed out: ask Prometheus whether it scrapes the collector's exporter at all, for a precise hint.
-        let scrape = "";
-        try {
-            const { url, headers } = queryUrl("prometheus", `/api/v1/query?${new URLSearchParams({ query: `up{job="${CLAUDE_CODE_SCRAPE_JOB}"}` })}`);
-            const up = await httpGet(url, headers, o.requestTimeoutMs);
-            const series = (up.json?.data?.result ?? []) as { value?: [number, string] }[];
-            if (up.json?.status === "success") scrape = series.length === 0 ? "none" : series.some((s) => s.value?.[1] === "1") ? "up" : "down";
-        } catch {
-            scrape = "";
-        }
-        const targetsPage = targets.prometheusUrl ? `${targets.prometheusUrl.replace(/\/+$/, "")}/targets` : "Prometheus' /targets page";
-        const detail = `${q} did not appear within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`;
-        if (scrape === "up")
-            return fail(hop, detail, `Prometheus scrapes the collector's exporter (up{job="${CLAUDE_CODE_SCRAPE_JOB}"} = 1) but the metric is not there: the collector's metrics pipeline dropped it`, `docker logs ${container(HOSTS.collector)}`);
-        if (scrape === "none")
-            return fail(hop, `${detail}; up{job="${CLAUDE_CODE_SCRAPE_JOB}"} does not exist`, `Prometheus has no ${CLAUDE_CODE_SCRAPE_JOB} scrape job, so it never reads the collector's exporter`, `check ${targetsPage} and the scrape config (configs/prometheus.ts); npm run deploy`);
-        return fail(
-            hop,
-            `${detail}${scrape === "down" ? `; up{job="${CLAUDE_CODE_SCRAPE_JOB}"} = 0` : ""}`,
-            `Prometheus is not scraping the collector's exporter (check the ${CLAUDE_CODE_SCRAPE_JOB} target at ${targetsPage})`,
-            `open ${targetsPage}; docker logs ${container(HOSTS.collector)}; docker logs ${container(HOSTS.prometheus)}`,
-        );
-    })();
-
-    const eventHop = (async (): Promise<HopResult> => {
-        const hop = "event → Loki";
-        const [, sent] = await bothSent;
-        if (sent.status !== "PASS") return skip(hop, "skipped because the collector did not accept the test event");
-        if (viaGrafana("loki")) {
-            const { grafana } = await grafanaHealth;
-            if (grafana.down) return skip(hop, `skipped because ${grafana.down} (without lokiUrl, queries go through its data source proxy)`);
-        }
-        const deadline = Date.now() + o.timeoutMs;
-        const q = lokiQuery(o.runId);
-        const startNs = (BigInt(Date.now()) - 600_000n) * 1_000_000n;
-        const path = () =>
-            `/loki/api/v1/query_range?${new URLSearchParams({ query: q, start: String(startNs), end: String((BigInt(Date.now()) + 60_000n) * 1_000_000n), limit: "10", direction: "backward" })}`;
-        const found = (j: any) => ((j.data?.result ?? []) as { stream?: Record<string, string>; values?: [string, string][] }[]).find((s) => (s.values ?? []).length > 0);
-        const r = await poll(hop, "loki", path, found, deadline);
-        if ("failed" in r) return r.failed;
-        if ("found" in r) return pass(hop, `${q} → "${r.found.values[0][1]}" (via ${viaGrafana("loki") ? "Grafana's data source proxy" : targets.lokiUrl})`);
-        return fail(
-            hop,
-            `${q} found nothing within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`,
-            "collector → Loki export failing (Loki refuses the records, or the collector cannot reach it)",
-            `docker logs ${container(HOSTS.collector)} (look for otlp_http/loki errors); docker logs ${container(HOSTS.loki)}`,
-        );
-    })();
-
-    const ordered: Promise<HopResult>[] = [
-        collectorHealth,
-        metricSent,
-        eventSent,
-        metricHop,
-        eventHop,
-        grafanaHealth.then((g) => g.result),
-        ...dataSourceHops,
-        folderHop,
-        ...dashboardHops,
-        ...ruleGroupHops,
-        ...promRuleHops,
-    ];
-    const results: HopResult[] = [];
-    const width = Math.min(48, Math.max(34, ...[...targets.dashboardUids.map((u) => `dashboard ${u}`), ...targets.ruleGroups.map((g) => `rule group ${g.name}`)].map((h) => h.length)));
-    for (const p of ordered) {
-        const r = await p;
-        results.push(r);
-        o.progress?.(formatResult(r, width));
+        });
     }
-    return { results, ok: results.every((r) => r.status !== "FAIL") };
+
+    private eventHop(): Promise<HopResult> {
+        return this.once("event hop", async () => {
+            const { targets, o, container } = this;
+            const hop = "event → Loki";
+            const [, sent] = await this.bothSent();
+            if (sent.status !== "PASS") return skip(hop, "skipped because the collector did not accept the test event");
+            if (this.viaGrafana("loki")) {
+                const { grafana } = await this.grafanaHealth();
+                if (grafana.down) return skip(hop, `skipped because ${grafana.down} (without lokiUrl, queries go through its data source proxy)`);
+            }
+            const deadline = Date.now() + o.timeoutMs;
+            const q = lokiQuery(o.runId);
+            const startNs = (BigInt(Date.now()) - 600_000n) * 1_000_000n;
+            const path = () =>
+                `/loki/api/v1/query_range?${new URLSearchParams({ query: q, start: String(startNs), end: String((BigInt(Date.now()) + 60_000n) * 1_000_000n), limit: "10", direction: "backward" })}`;
+            const found = (j: any) => ((j.data?.result ?? []) as { stream?: Record<string, string>; values?: [string, string][] }[]).find((s) => (s.values ?? []).length > 0);
+            const r = await this.poll(hop, "loki", path, found, deadline);
+            if ("failed" in r) return r.failed;
+            if ("found" in r) return pass(hop, `${q} → "${r.found.values[0][1]}" (via ${this.viaGrafana("loki") ? "Grafana's data source proxy" : targets.lokiUrl})`);
+            return fail(
+                hop,
+                `${q} found nothing within ${Math.round(o.timeoutMs / 1000)}s (last: ${r.timeout})`,
+                "collector → Loki export failing (Loki refuses the records, or the collector cannot reach it)",
+                `docker logs ${container(HOSTS.collector)} (look for otlp_http/loki errors); docker logs ${container(HOSTS.loki)}`,
+            );
+        });
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
