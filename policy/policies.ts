@@ -50,7 +50,13 @@ export const TYPES = {
 // Values: secrets, unknowns, labels
 // ---------------------------------------------------------------------------------------------
 
-/** @pulumi/policy's internal proxy module (its .d.ts is empty): the unknown-value machinery. */
+/**
+ * @pulumi/policy's internal proxy module (its .d.ts is empty): the unknown-value machinery.
+ * Private on purpose: the public API exports `UnknownValueError` at runtime only (not in its
+ * types) and nothing that recognises an unknown sentinel or unwraps a proxy to its secrets, and
+ * the policies need both. @pulumi/policy is pinned exactly, and test/policy.test.ts drives these
+ * through the pack's own server, so a change in them fails a test.
+ */
 const proxy = proxyModule as unknown as {
     UnknownValueError: new (...args: never[]) => Error;
     isSpecialProxy: string;
