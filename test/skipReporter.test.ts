@@ -11,14 +11,15 @@ describe("the skipped-tests summary", () => {
     });
 
     it("on a machine without the tools (macOS with no Go, say): the count, that a skip is not a pass, and how to build each missing tool", () => {
-        const lines = skipSummary(129, (path) => path === TEST_TOOLS[2].path);
+        const lines = skipSummary(129, (tool) => tool === TEST_TOOLS[2]);
         expect(lines[1]).toBe("*** 129 tests were SKIPPED: they did not run, so they did not pass.");
-        expect(lines).toContain("*** macOS `brew install go`, Debian/Ubuntu `apt install golang` or https://go.dev/dl):");
+        expect(lines).toContain("*** or newer: macOS `brew install go`, Debian/Ubuntu `apt install golang` or https://go.dev/dl):");
         expect(lines.filter((l) => l.startsWith("***   "))).toEqual([
             `***   ${TEST_TOOLS[0].name}: bash scripts/build-prometheus.sh`,
             `***   ${TEST_TOOLS[1].name}: bash scripts/build-otelcol.sh`,
+            "***   a Docker engine (the container test): start Docker Desktop, Colima or OrbStack, or dockerd on Linux",
         ]);
-        expect(lines).toContain("*** or all of them: bash scripts/build-tools.sh (about 15-35 minutes the first time), then npm test again.");
+        expect(lines).toContain("*** or every build at once: bash scripts/build-tools.sh (about 15-35 minutes the first time), then npm test again.");
     });
 
     it("with every tool present, a skip is called what it is", () => {

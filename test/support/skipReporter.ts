@@ -4,6 +4,7 @@
  * default reporter's one "skipped" count at the top of a long log reads like a pass; this says
  * otherwise, last. (CI fails on any skip: .ci/run.)
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
@@ -13,26 +14,28 @@ import { PROMETHEUS_BIN_DIR, PROMETHEUS_VERSION } from "../../harness/tools";
 const ROOT = join(__dirname, "..", "..");
 const PULUMI_VERSION = readFileSync(join(ROOT, ".pulumi-version"), "utf8").trim();
 
-/** The real tools the tests run, where the build scripts put them, and the script that builds each. */
+/** The real tools the tests run, how to tell each is here, and how to get it. */
 export const TEST_TOOLS = [
-    { name: `prometheus and promtool ${PROMETHEUS_VERSION}`, path: join(PROMETHEUS_BIN_DIR, "promtool"), build: "bash scripts/build-prometheus.sh" },
-    { name: `the OpenTelemetry Collector ${OTELCOL_VERSION}`, path: OTELCOL_BIN, build: "bash scripts/build-otelcol.sh" },
-    { name: `the Pulumi CLI ${PULUMI_VERSION}`, path: join(ROOT, ".cache", `pulumi-v${PULUMI_VERSION}`, "pulumi"), build: "bash scripts/build-pulumi.sh" },
+    { name: `prometheus and promtool ${PROMETHEUS_VERSION}`, present: () => existsSync(join(PROMETHEUS_BIN_DIR, "promtool")), build: "bash scripts/build-prometheus.sh" },
+    { name: `the OpenTelemetry Collector ${OTELCOL_VERSION}`, present: () => existsSync(OTELCOL_BIN), build: "bash scripts/build-otelcol.sh" },
+    { name: `the Pulumi CLI ${PULUMI_VERSION}`, present: () => existsSync(join(ROOT, ".cache", `pulumi-v${PULUMI_VERSION}`, "pulumi")), build: "bash scripts/build-pulumi.sh" },
+    { name: "a Docker engine (the container test)", present: () => spawnSync("docker", ["version"], { stdio: "ignore" }).status === 0, build: "start Docker Desktop, Colima or OrbStack, or dockerd on Linux" },
 ];
+type TestTool = (typeof TEST_TOOLS)[number];
 
-/** The summary for `skipped` skipped tests, given which tools exist; empty when nothing was skipped. */
-export function skipSummary(skipped: number, exists: (path: string) => boolean = existsSync): string[] {
+/** The summary for `skipped` skipped tests, given which tools are here; empty when nothing was skipped. */
+export function skipSummary(skipped: number, present: (tool: TestTool) => boolean = (tool) => tool.present()): string[] {
     if (skipped === 0) return [];
-    const missing = TEST_TOOLS.filter((tool) => !exists(tool.path));
+    const missing = TEST_TOOLS.filter((tool) => !present(tool));
     return [
         "",
         `*** ${skipped === 1 ? "1 test was SKIPPED: it" : `${skipped} tests were SKIPPED: they`} did not run, so ${skipped === 1 ? "it" : "they"} did not pass.`,
         ...(missing.length > 0
             ? [
-                  "*** Missing on this machine, built from Go modules at the versions the stack pins (needs Go 1.26 or newer:",
-                  "*** macOS `brew install go`, Debian/Ubuntu `apt install golang` or https://go.dev/dl):",
+                  "*** Missing on this machine (the builds are from Go modules at the versions the stack pins, and need Go 1.26",
+                  "*** or newer: macOS `brew install go`, Debian/Ubuntu `apt install golang` or https://go.dev/dl):",
                   ...missing.map((tool) => `***   ${tool.name}: ${tool.build}`),
-                  "*** or all of them: bash scripts/build-tools.sh (about 15-35 minutes the first time), then npm test again.",
+                  "*** or every build at once: bash scripts/build-tools.sh (about 15-35 minutes the first time), then npm test again.",
               ]
             : ["*** Every tool the tests run is here, so a skip is a defect in the tests: see the SKIPPED lines above."]),
         "",
