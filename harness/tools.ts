@@ -7,7 +7,7 @@
  * A missing tool fails the test in CI. Locally the test is skipped, loudly.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -24,6 +24,10 @@ export const PROMETHEUS_VERSION = (() => {
 export const PROMETHEUS_BIN_DIR = join(__dirname, "..", ".cache", `prometheus-${PROMETHEUS_VERSION}`);
 
 /** How to get the tools, for error messages. */
+/** The Pulumi CLI the tests run: the version in .pulumi-version, built by scripts/build-pulumi.sh. */
+export const PULUMI_VERSION = readFileSync(join(__dirname, "..", ".pulumi-version"), "utf8").trim();
+export const PULUMI_BIN = join(__dirname, "..", ".cache", `pulumi-v${PULUMI_VERSION}`, "pulumi");
+
 export const BUILD_HINT = `run \`bash scripts/build-prometheus.sh\` (builds prometheus and promtool ${PROMETHEUS_VERSION} into .cache/prometheus-${PROMETHEUS_VERSION}; needs Go, on macOS \`brew install go\`)`;
 
 export function findTool(name: "promtool" | "prometheus"): string | undefined {

@@ -9,10 +9,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { PULUMI_BIN, PULUMI_VERSION } from "../harness/tools";
 
 const ROOT = join(__dirname, "..");
-const TESTED = readFileSync(join(ROOT, ".pulumi-version"), "utf8").trim();
-const REAL_PULUMI = join(ROOT, ".cache", `pulumi-v${TESTED}`, "pulumi");
+const TESTED = PULUMI_VERSION;
+const REAL_PULUMI = PULUMI_BIN;
 const dirs: string[] = [];
 afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -20,12 +20,13 @@ import { parse, stringify } from "yaml";
 import { SECRET_KEYS } from "../configs/settings";
 import { PROJECT, TYPES, runProgram } from "./support/pulumiMocks";
 import { TEST_TLS } from "./support/tls";
+import { PULUMI_BIN, PULUMI_VERSION } from "../harness/tools";
 
 const ROOT = join(__dirname, "..");
 const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
 
-const CLI_VERSION = read(".pulumi-version").trim();
-const CLI = join(ROOT, ".cache", `pulumi-v${CLI_VERSION}`, "pulumi");
+const CLI_VERSION = PULUMI_VERSION;
+const CLI = PULUMI_BIN;
 const PASSPHRASE = "a passphrase only these tests use";
 /** What the CLI prints when config validation passed and it went on to start the program. */
 const PAST_VALIDATION = "error: failed to load language plugin nodejs: no language plugin 'pulumi-language-nodejs' found";

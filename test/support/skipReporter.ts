@@ -5,20 +5,18 @@
  * otherwise, last. (CI fails on any skip: .ci/run.)
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
 import { OTELCOL_BIN, OTELCOL_VERSION } from "./collector";
-import { PROMETHEUS_BIN_DIR, PROMETHEUS_VERSION } from "../../harness/tools";
+import { PROMETHEUS_BIN_DIR, PROMETHEUS_VERSION, PULUMI_BIN, PULUMI_VERSION } from "../../harness/tools";
 
-const ROOT = join(__dirname, "..", "..");
-const PULUMI_VERSION = readFileSync(join(ROOT, ".pulumi-version"), "utf8").trim();
 
 /** The real tools the tests run, how to tell each is here, and how to get it. */
 export const TEST_TOOLS = [
     { name: `prometheus and promtool ${PROMETHEUS_VERSION}`, present: () => existsSync(join(PROMETHEUS_BIN_DIR, "promtool")), build: "bash scripts/build-prometheus.sh" },
     { name: `the OpenTelemetry Collector ${OTELCOL_VERSION}`, present: () => existsSync(OTELCOL_BIN), build: "bash scripts/build-otelcol.sh" },
-    { name: `the Pulumi CLI ${PULUMI_VERSION}`, present: () => existsSync(join(ROOT, ".cache", `pulumi-v${PULUMI_VERSION}`, "pulumi")), build: "bash scripts/build-pulumi.sh" },
+    { name: `the Pulumi CLI ${PULUMI_VERSION}`, present: () => existsSync(PULUMI_BIN), build: "bash scripts/build-pulumi.sh" },
     { name: "a Docker engine (the container test)", present: () => spawnSync("docker", ["version"], { stdio: "ignore" }).status === 0, build: "start Docker Desktop, Colima or OrbStack, or dockerd on Linux" },
 ];
 type TestTool = (typeof TEST_TOOLS)[number];
