@@ -185,7 +185,7 @@ const PERIOD_SECONDS: Record<BudgetPeriod, number> = { daily: 86400, monthly: 31
 
 export interface AlertSettings {
     /** The parsed `budgets` setting. */
-    parsedBudgets: Budget[];
+    budgets: Budget[];
     budgetWarningPercent: number;
     budgetCriticalPercent: number;
     teamLabel: string;
@@ -201,7 +201,7 @@ export interface AlertSettings {
 const PERIOD_WORD: Record<BudgetPeriod, string> = { daily: "today (UTC)", monthly: "this month (UTC)" };
 
 export function budgetRules(s: AlertSettings): AlertRule[] {
-    return s.parsedBudgets.flatMap((b) => {
+    return s.budgets.flatMap((b) => {
         const by = scopeLabels(b.scope, s.teamLabel);
         const who = b.scope === "total" ? "" : b.scope === "user" ? " by {{ $labels.user_id }}" : ` by ${s.teamLabel} {{ index $labels "${s.teamLabel}" }}`;
         const levels = [
@@ -231,7 +231,7 @@ export function budgetRules(s: AlertSettings): AlertRule[] {
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export function forecastRules(s: AlertSettings): AlertRule[] {
-    return s.parsedBudgets
+    return s.budgets
         .filter((b) => b.period === "monthly" && b.scope === "total")
         .map((b) =>
             rule({

@@ -11,8 +11,8 @@ import { posix } from "node:path";
 import type { BackendAuth } from "./settings";
 
 /** The kind of Prometheus-compatible store a team's metrics live in. */
-export type TeamMetricsBackend = "mimir" | "prometheus";
-export const TEAM_METRICS_BACKENDS: readonly TeamMetricsBackend[] = ["mimir", "prometheus"];
+export const TEAM_METRICS_BACKENDS = ["mimir", "prometheus"] as const;
+export type TeamMetricsBackend = (typeof TEAM_METRICS_BACKENDS)[number];
 
 /** The data source's jsonData.prometheusType for each backend kind. */
 export const PROMETHEUS_TYPE: Record<TeamMetricsBackend, "Mimir" | "Prometheus"> = { mimir: "Mimir", prometheus: "Prometheus" };

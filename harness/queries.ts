@@ -18,7 +18,7 @@ export interface GeneratedQuery {
 
 export const ALERT_SETTINGS: AlertSettings = {
     ...DEFAULTS,
-    parsedBudgets: parseBudgets([...DEFAULTS.budgets, "daily user 10", "monthly team 300"]).budgets,
+    budgets: [...DEFAULTS.budgets, ...parseBudgets(["daily user 10", "monthly team 300"]).value],
     grafanaUrl: "http://127.0.0.1:3000",
 };
 

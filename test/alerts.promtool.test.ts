@@ -16,7 +16,7 @@ import { DATASOURCE_UIDS } from "../configs/topology";
 
 const settings = {
     ...DEFAULTS,
-    parsedBudgets: parseBudgets(["daily total 25", "monthly total 500", "daily user 10"]).budgets,
+    budgets: parseBudgets(["daily total 25", "monthly total 500", "daily user 10"]).value,
     grafanaUrl: "http://127.0.0.1:3000",
 };
 

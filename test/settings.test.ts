@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, SECRET_KEYS, SettingsError, isPinnedImage, loadSettings, parseDuration, parseSize } from "../configs/settings";
+import { CONFIG_DEFAULTS, type ConfigValue, rawConfigValue } from "../configs/settingsSchema";
 
 const lookup = (config: Record<string, string>) => (key: string) => config[key];
 
@@ -35,12 +36,14 @@ describe("Pulumi.yaml", () => {
     });
 
     it("has the same defaults as the program (mocks do not apply Pulumi.yaml defaults)", () => {
-        for (const [key, value] of Object.entries(DEFAULTS)) expect(declared[key].default, key).toEqual(value);
+        for (const [key, value] of Object.entries(DEFAULTS)) {
+            expect(loadSettings(lookup({ [key]: rawConfigValue(declared[key].default as ConfigValue) }))[key as keyof typeof DEFAULTS], key).toEqual(value);
+        }
     });
 
     it("types match the defaults' types", () => {
         const typeOf = (v: unknown) => (Array.isArray(v) ? "array" : typeof v === "number" ? "integer" : typeof v);
-        for (const [key, value] of Object.entries(DEFAULTS)) expect(declared[key].type, key).toBe(typeOf(value));
+        for (const [key, value] of Object.entries(CONFIG_DEFAULTS)) expect(declared[key].type, key).toBe(typeOf(value));
     });
 
     it("is documented in docs/configuration.md's table with the same defaults", () => {
@@ -70,9 +73,9 @@ describe("Pulumi.yaml", () => {
 describe("valid settings", () => {
     it("accepts an empty config and returns the defaults", () => {
         const s = loadSettings(lookup({}));
-        const { secrets, parsedBudgets, ...plain } = s;
+        const { secrets, ...plain } = s;
         expect(plain).toEqual(DEFAULTS);
-        expect(parsedBudgets).toEqual([
+        expect(s.budgets).toEqual([
             { period: "daily", scope: "total", amountUsd: 25 },
             { period: "monthly", scope: "total", amountUsd: 500 },
         ]);
