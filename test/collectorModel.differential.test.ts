@@ -10,9 +10,10 @@
  * The TTL is shortened to 30 s (withSeriesTtl) so expiry can be waited for; delta_to_cumulative
  * sweeps stale streams once a minute (processor.go, v0.158.0), so the test waits TTL + 65 s.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CollectorProcess, collectorConfigOf, forTestHost, withSeriesTtl } from "./support/collector";
 import { parseExposition } from "./support/exposition";
+import { stopAfterAll } from "./support/stopAfterAll";
 import { LogsSink, asProcess, captures, liveTools, splitAtFirstCost, twoProcesses } from "./support/liveStack";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
 import { runProgram } from "./support/pulumiMocks";
@@ -44,17 +45,18 @@ const split = (scenario: string) => splitAtFirstCost(captures(scenario).filter((
 
 describe.skipIf(missing)("the collector model equals the real collector on the same requests", () => {
     const steps: Step[] = [];
+    const started = stopAfterAll();
     const collectors: CollectorProcess[] = [];
     let sink: LogsSink;
     // instance "": compare what the exporter serves, before Prometheus adds its target's instance.
     const model = new CollectorModel({ maxStaleMs: TTL_MS, metricExpirationMs: TTL_MS, instance: "" });
 
     beforeAll(async () => {
-        sink = new LogsSink();
+        sink = started(new LogsSink());
         await sink.start();
         const { yaml, ports } = await forTestHost(withSeriesTtl(collectorConfigOf(await runProgram({})), `${TTL_MS / 1000}s`), { logsUrl: sink.url });
         const start = async () => {
-            const c = new CollectorProcess(collectorBin, yaml, ports);
+            const c = started(new CollectorProcess(collectorBin, yaml, ports));
             collectors.push(c);
             await c.start();
         };
@@ -97,14 +99,6 @@ describe.skipIf(missing)("the collector model equals the real collector on the s
         await compare("expiry", `${(TTL_MS + 65000) / 1000} s without a request`);
         for (const [i, c] of asProcess(idle.after, "idle-past-ttl", 0).entries()) await send("expiry", `idle session back #${i}`, c.body);
     }, 240000);
-
-    afterAll(async () => {
-        for (const c of collectors) {
-            await c.stop();
-            c.cleanup();
-        }
-        await sink?.stop();
-    });
 
     const stepsOf = (phase: Phase) => steps.filter((s) => s.phase === phase);
 

@@ -5,10 +5,11 @@
  * mimir). Grafana cannot run here; the pinned Prometheus can, so the prometheus case is also
  * written to a real Prometheus 3.15.0 at the URL the writer would use.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type TeamMetricsBackend, recordingWriteProblem, recordingWriteUrl } from "../configs/recordingWriter";
 import { loadSettings } from "../configs/settings";
 import { stackFileConfig } from "./support/pulumiMocks";
+import { stopAfterAll } from "./support/stopAfterAll";
 import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../harness/tools";
 import { PrometheusServer } from "../harness/prometheusServer";
 import { remoteWriteTo } from "../harness/remoteWrite";
@@ -71,16 +72,13 @@ if (!prometheusBin) {
 }
 
 describe.skipIf(!prometheusBin)("a real Prometheus at the URL Grafana's writer derives", () => {
+    const started = stopAfterAll();
     let server: PrometheusServer;
     const record = (value: number) => [{ labels: { __name__: "claude_code:cost_usd:increase1m", user_id: "u1" }, samples: [{ value, timestampMs: Date.now() }] }];
 
     beforeAll(async () => {
-        server = new PrometheusServer(prometheusBin!, "");
+        server = started(new PrometheusServer(prometheusBin!, ""));
         await server.start();
-    });
-    afterAll(async () => {
-        await server?.stop();
-        server?.cleanup();
     });
 
     it("prometheus: the writer's <url>/api/v1/write is served by Prometheus' remote-write receiver", async () => {

@@ -12,11 +12,12 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { monitoringWasDown, teamIncrementRecords, teamReading } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { INCREMENT_INTERVAL, signals } from "../configs/signals";
 import { CollectorProcess, collectorConfigOf, collectorEnvOf, forTestHost } from "./support/collector";
+import { stopAfterAll } from "./support/stopAfterAll";
 import { LivePrometheus, LogsSink, asProcess, captures, exportedCost, lastTimeMs, liveTools } from "./support/liveStack";
 import { sendGrpc } from "./support/otlpSend";
 import { runProgram, stackFileConfig } from "./support/pulumiMocks";
@@ -87,19 +88,21 @@ describe.skipIf(missing)("team mode: points the collector delivers late, after a
     let during: { signal: "metrics" | "logs"; body: any }[] = [];
     let after: { signal: "metrics" | "logs"; body: any }[] = [];
 
+    const started = stopAfterAll();
+
     beforeAll(async () => {
-        backend = LivePrometheus.asTeamBackend(prometheusBin, [
+        backend = started(LivePrometheus.asTeamBackend(prometheusBin, [
             { name: "team increments", interval: INCREMENT_INTERVAL, rules: teamIncrementRecords(DEFAULTS) },
             { name: "team increments, long delay", interval: INCREMENT_INTERVAL, rules: teamIncrementRecords(LONG_DELAY).map((r) => ({ ...r, record: withLongDelay(r.record) })) },
-        ]);
+        ]));
         await backend.start();
-        proxy = new FlakyProxy(backend.writeUrl);
+        proxy = started(new FlakyProxy(backend.writeUrl));
         await proxy.start();
-        sink = new LogsSink();
+        sink = started(new LogsSink());
         await sink.start();
         const run = await runProgram({ ...stackFileConfig("Pulumi.team.example.yaml"), collectorTlsCa: TEST_TLS.ca, ...SECRETS }, Object.keys(SECRETS), "team");
         const { yaml, ports } = await forTestHost(collectorConfigOf(run), { logsUrl: sink.url, metricsUrl: proxy.url });
-        collector = new CollectorProcess(collectorBin, yaml, ports, collectorEnvOf(run));
+        collector = started(new CollectorProcess(collectorBin, yaml, ports, collectorEnvOf(run)));
         await collector.start();
         const send = (c: { signal: "metrics" | "logs"; body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, c.signal, c.body, { authorization: `Bearer ${SECRETS.collectorToken}` }, TEST_TLS.ca);
         await backend.waitUntilEmpty(monitoringWasDown(teamReading(DEFAULTS)), 180000);
@@ -124,14 +127,6 @@ describe.skipIf(missing)("team mode: points the collector delivers late, after a
         sentAt = Date.now();
         await backend.waitForEvaluationAfter(sentAt + parseDuration(LONG_DELAY.teamRecordingDelay)! + 2000, 480000);
     }, 1200000);
-
-    afterAll(async () => {
-        await collector?.stop();
-        collector?.cleanup();
-        await proxy?.stop();
-        await backend?.stop();
-        await sink?.stop();
-    });
 
     const counted = async (longDelay = false) => {
         const range = `${Math.ceil((Date.now() - sentAt) / 1000) + 1200}s`;

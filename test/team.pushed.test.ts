@@ -10,13 +10,14 @@
  *    already; the collector stamps them with its own clock (ARRIVAL_TIME_PROCESSOR).
  * The recorded totals equal what the sessions spent.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { pipelineDashboard } from "../configs/dashboards/pipeline";
 import { pipelineSignals } from "../configs/pipeline";
 import { monitoringWasDown, teamIncrementRecords, teamReading } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { INCREMENT_INTERVAL, signals } from "../configs/signals";
 import { CollectorProcess, collectorConfigOf, collectorEnvOf, forTestHost } from "./support/collector";
+import { stopAfterAll } from "./support/stopAfterAll";
 import { LivePrometheus, LogsSink, asProcess, captures, exportedCost, lastTimeMs, liveTools } from "./support/liveStack";
 import { sendGrpc } from "./support/otlpSend";
 import { runProgram, stackFileConfig } from "./support/pulumiMocks";
@@ -40,15 +41,17 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend, 
     let pushed: { signal: "metrics" | "logs"; body: any }[] = [];
     let slowClock: { signal: "metrics" | "logs"; body: any }[] = [];
 
+    const started = stopAfterAll();
+
     beforeAll(async () => {
-        backend = LivePrometheus.asTeamBackend(prometheusBin, [{ name: "team increments", interval: INCREMENT_INTERVAL, rules: teamIncrementRecords(DEFAULTS) }]);
+        backend = started(LivePrometheus.asTeamBackend(prometheusBin, [{ name: "team increments", interval: INCREMENT_INTERVAL, rules: teamIncrementRecords(DEFAULTS) }]));
         await backend.start();
-        sink = new LogsSink();
+        sink = started(new LogsSink());
         await sink.start();
         const run = await runProgram({ ...stackFileConfig("Pulumi.team.example.yaml"), collectorTlsCa: TEST_TLS.ca, ...SECRETS }, Object.keys(SECRETS), "team");
         const env = collectorEnvOf(run);
         const { yaml, ports } = await forTestHost(collectorConfigOf(run), { logsUrl: sink.url, metricsUrl: backend.writeUrl });
-        collector = new CollectorProcess(collectorBin, yaml, ports, env);
+        collector = started(new CollectorProcess(collectorBin, yaml, ports, env));
         await collector.start();
         const send = (c: { signal: "metrics" | "logs"; body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, c.signal, c.body, { authorization: `Bearer ${SECRETS.collectorToken}` }, TEST_TLS.ca);
         // As on a running stack: the rules count a new series once the collector's own metrics have been seen.
@@ -80,13 +83,6 @@ describe.skipIf(missing)("team mode: what remote write delivers to the backend, 
         } while (counts.cost < 2 && Date.now() < deadline);
         await backend.waitForEvaluationAfter(sentAt + parseDuration(DEFAULTS.teamRecordingDelay)! + 2000, 180000);
     }, 480000);
-
-    afterAll(async () => {
-        await collector?.stop();
-        collector?.cleanup();
-        await backend?.stop();
-        await sink?.stop();
-    });
 
     const sessionCost = async (session: string) => {
         const range = `${Math.ceil((Date.now() - sentAt) / 1000) + 900}s`;
