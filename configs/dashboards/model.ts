@@ -184,7 +184,7 @@ export function table(
  * Written out, not built: the SDK's link builder always sets placement "inControlsMenu", which
  * moves the link from the dashboard's top bar into the controls menu.
  */
-export const DASHBOARD_LINK: sdk.DashboardLink = {
+const DASHBOARD_LINK: sdk.DashboardLink = {
     title: "Claude Code",
     type: sdk.DashboardLinkType.Dashboards,
     icon: "external link",
