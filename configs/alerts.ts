@@ -3,12 +3,20 @@
  *
  * Every rule is one or more data queries (Prometheus or Loki, instant) followed by Grafana
  * server-side expressions: a reduce per query, then a math condition, the shape Grafana's own
- * rule editor produces. Expressions come from the same measures as the dashboards.
+ * rule editor produces. Expressions come from the same measures as the dashboards, and links
+ * name panels by the ids the dashboards declare.
+ *
+ * Queries and expressions are built with the foundation SDK's alerting and expr builders. The
+ * rule around them stays in the provider's shape (name, datas, model as a JSON string): the
+ * SDK's Rule is the provisioning API's (title, data, model as an object, org and folder ids).
  */
-import { OVERVIEW_UID, allDashboards } from "./dashboards";
-import { EVENTS_UID } from "./dashboards/events";
-import { PIPELINE_UID } from "./dashboards/pipeline";
-import { PRODUCTIVITY_UID } from "./dashboards/productivity";
+import { QueryBuilder } from "@grafana/grafana-foundation-sdk/alerting";
+import { TypeMathBuilder, TypeReduceBuilder } from "@grafana/grafana-foundation-sdk/expr";
+import { EVENTS_PANELS, EVENTS_UID } from "./dashboards/events";
+import { logql, query } from "./dashboards/model";
+import { OVERVIEW_PANELS, OVERVIEW_UID } from "./dashboards/overview";
+import { PIPELINE_PANELS, PIPELINE_UID } from "./dashboards/pipeline";
+import { PRODUCTIVITY_PANELS, PRODUCTIVITY_UID } from "./dashboards/productivity";
 import { eventSignals } from "./events";
 import { pipelineSignals } from "./pipeline";
 import type { Budget, BudgetPeriod, BudgetScope } from "./settings";
@@ -41,7 +49,7 @@ export interface AlertGroup {
     rules: AlertRule[];
 }
 
-const EXPR_DS = { type: "__expr__", uid: "__expr__" };
+const EXPR = { type: "__expr__", uid: "__expr__" };
 
 interface DataQuery {
     /** Variable name in the condition, e.g. "spend". */
@@ -50,6 +58,12 @@ interface DataQuery {
     expr: string;
     /** How far back the query reads, in seconds (the range its expression covers). */
     lookbackSeconds: number;
+}
+
+/** The provider takes each query's model as a JSON string; the builders above set every other field. */
+function providerQuery(q: QueryBuilder): AlertQuery {
+    const { model, ...rest } = q.build();
+    return { ...(rest as Omit<AlertQuery, "model">), model: JSON.stringify(model) };
 }
 
 /**
@@ -72,43 +86,30 @@ export function rule(args: {
     grafanaUrl: string;
     labels?: Record<string, string>;
 }): AlertRule {
-    const datas: AlertQuery[] = [];
+    const datas: QueryBuilder[] = [];
     let math = args.condition;
     for (const q of args.queries) {
         const ds = DATASOURCE_UIDS[q.datasource];
-        datas.push({
-            refId: q.name,
-            datasourceUid: ds,
-            ...(q.datasource === "loki" ? { queryType: "instant" } : {}),
-            relativeTimeRange: { from: q.lookbackSeconds, to: 0 },
-            model: JSON.stringify({
-                refId: q.name,
-                expr: q.expr,
-                datasource: { type: q.datasource, uid: ds },
-                ...(q.datasource === "prometheus" ? { instant: true, range: false } : { queryType: "instant" }),
-            }),
-        });
-        datas.push({
-            refId: `${q.name}_value`,
-            datasourceUid: "__expr__",
-            relativeTimeRange: { from: 0, to: 0 },
-            model: JSON.stringify({
-                refId: `${q.name}_value`,
-                type: "reduce",
-                expression: q.name,
-                reducer: "last",
-                settings: { mode: "replaceNN", replaceWithValue: 0 },
-                datasource: EXPR_DS,
-            }),
-        });
-        math = math.replaceAll(`$${q.name}`, `$${q.name}_value`);
+        const data = new QueryBuilder(q.name)
+            .datasourceUid(ds)
+            .relativeTimeRange({ from: q.lookbackSeconds, to: 0 })
+            .model(query({ refId: q.name, expr: q.datasource === "loki" ? logql(q.expr) : q.expr, instant: true }));
+        datas.push(q.datasource === "loki" ? data.queryType("instant") : data);
+        const value = `${q.name}_value`;
+        datas.push(
+            new QueryBuilder(value)
+                .datasourceUid(EXPR.uid)
+                .relativeTimeRange({ from: 0, to: 0 })
+                .model(new TypeReduceBuilder().refId(value).expression(q.name).reducer("last").settings({ mode: "replaceNN", replaceWithValue: 0 }).datasource(EXPR)),
+        );
+        math = math.replaceAll(`$${q.name}`, `$${value}`);
     }
-    datas.push({
-        refId: "condition",
-        datasourceUid: "__expr__",
-        relativeTimeRange: { from: 0, to: 0 },
-        model: JSON.stringify({ refId: "condition", type: "math", expression: math, datasource: EXPR_DS }),
-    });
+    datas.push(
+        new QueryBuilder("condition")
+            .datasourceUid(EXPR.uid)
+            .relativeTimeRange({ from: 0, to: 0 })
+            .model(new TypeMathBuilder().refId("condition").expression(math).datasource(EXPR)),
+    );
     return {
         name: args.name,
         uid: args.uid,
@@ -124,7 +125,7 @@ export function rule(args: {
             __dashboardUid__: args.dashboardUid,
             ...(args.panelId ? { __panelId__: String(args.panelId) } : {}),
         },
-        datas,
+        datas: datas.map(providerQuery),
     };
 }
 
@@ -221,7 +222,7 @@ export function budgetRules(s: AlertSettings): AlertRule[] {
                 description:
                     `Spend since the start of the UTC ${b.period === "daily" ? "day" : "month"} (Claude Code's client-side estimate) passed ${percent}% of the budget. ` +
                     "Open the overview to see which user, model and session drove it. If the spend is expected, raise the budget in the stack config (budgets).",
-                ...panelLink(s.teamLabel, OVERVIEW_UID, "Total cost"),
+                dashboardUid: OVERVIEW_UID, panelId: OVERVIEW_PANELS.totalCost,
                 grafanaUrl: s.grafanaUrl,
             }),
         );
@@ -247,7 +248,7 @@ export function forecastRules(s: AlertSettings): AlertRule[] {
                 severity: "warning",
                 summary: `Claude Code is projected to spend {{ humanize $values.spent_value.Value }} + {{ humanize $values.rest_value.Value }} USD this month, over the ${b.amountUsd} USD monthly budget.`,
                 description: "Month-to-date spend plus the last 7 days' average rate for the rest of the month exceeds the monthly budget.",
-                ...panelLink(s.teamLabel, OVERVIEW_UID, "Total cost"),
+                dashboardUid: OVERVIEW_UID, panelId: OVERVIEW_PANELS.totalCost,
                 grafanaUrl: s.grafanaUrl,
             }),
         );
@@ -267,7 +268,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: `Claude Code spent {{ humanize $values.hour_value.Value }} USD in the last hour, over ${s.costSpikeFactor}× the 7-day hourly average of {{ humanize $values.baseline_value.Value }} USD.`,
             description: "A sudden rise in spend: a runaway agent loop, a larger model, or a lost prompt cache. Check the top sessions.",
-            ...panelLink(s.teamLabel, OVERVIEW_UID, "Cost by model"),
+            dashboardUid: OVERVIEW_UID, panelId: OVERVIEW_PANELS.costByModel,
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -279,7 +280,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: `{{ $labels.user_id }} used {{ humanize $values.tokens_value.Value }} non-cached tokens in the last hour (limit ${s.tokenBurnPerHour}).`,
             description: "Input, output and cache-creation tokens (cache reads, which are cheap, are not counted) per user in the last hour.",
-            ...panelLink(s.teamLabel, OVERVIEW_UID, "Tokens by type"),
+            dashboardUid: OVERVIEW_UID, panelId: OVERVIEW_PANELS.tokensByType,
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -295,7 +296,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "info",
             summary: `Prompt-cache hit rate over 6 hours is {{ humanizePercentage $values.ratio_value.Value }}, below ${s.cacheHitRateMinPercent}%.`,
             description: "cacheRead / (input + cacheRead + cacheCreation). A low rate means prompts are re-sent at full price; compare models on the productivity dashboard.",
-            ...panelLink(s.teamLabel, PRODUCTIVITY_UID, "Cache hit rate by model"),
+            dashboardUid: PRODUCTIVITY_UID, panelId: PRODUCTIVITY_PANELS.cacheHitRateByModel,
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -310,7 +311,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: `{{ humanize $values.errors_value.Value }} Claude Code API calls failed in 15 minutes (over ${s.apiErrorRateMaxPercent}% of calls).`,
             description: "api_error events are sent for calls that failed after Claude Code's own retries. Check the status codes on the API dashboard.",
-            ...panelLink(s.teamLabel, EVENTS_UID, "Errors and exhausted retries"),
+            dashboardUid: EVENTS_UID, panelId: EVENTS_PANELS.errorsAndRetries,
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -322,7 +323,7 @@ export function usageRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: "{{ humanize $values.exhausted_value.Value }} Claude Code requests gave up after every retry in the last 15 minutes.",
             description: "api_retries_exhausted: the API kept failing (overload, outage, or a proxy in the way).",
-            ...panelLink(s.teamLabel, EVENTS_UID, "Errors and exhausted retries"),
+            dashboardUid: EVENTS_UID, panelId: EVENTS_PANELS.errorsAndRetries,
             grafanaUrl: s.grafanaUrl,
         }),
     ];
@@ -342,7 +343,7 @@ export function pipelineRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: "Claude Code sent {{ humanize $values.events_value.Value }} API-request events in 15 minutes but no cost metrics reached Prometheus.",
             description: "Events flow but metrics do not: check OTEL_METRICS_EXPORTER=otlp in the client, the collector's metrics pipeline, and the claude-code-otel scrape target.",
-            ...panelLink(s.teamLabel, PIPELINE_UID, "Metric points"),
+            dashboardUid: PIPELINE_UID, panelId: PIPELINE_PANELS.metricPoints,
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -354,7 +355,7 @@ export function pipelineRules(s: AlertSettings): AlertRule[] {
             severity: "critical",
             summary: "Prometheus cannot scrape the OpenTelemetry Collector: Claude Code telemetry is being lost.",
             description: "docker ps / docker logs for the otel-collector container; its health endpoint is published on collectorHealthPort.",
-            ...panelLink(s.teamLabel, PIPELINE_UID, "Collector"),
+            dashboardUid: PIPELINE_UID, panelId: PIPELINE_PANELS.collector,
             grafanaUrl: s.grafanaUrl,
         }),
         rule({
@@ -366,18 +367,10 @@ export function pipelineRules(s: AlertSettings): AlertRule[] {
             severity: "warning",
             summary: "The collector fails to send {{ humanize $values.failed_value.Value }} event records per second to Loki.",
             description: "Loki down, rejecting (structured metadata too large) or out of disk: see the pipeline dashboard and docker logs of Loki.",
-            ...panelLink(s.teamLabel, PIPELINE_UID, "Log records (events)"),
+            dashboardUid: PIPELINE_UID, panelId: PIPELINE_PANELS.logRecords,
             grafanaUrl: s.grafanaUrl,
         }),
     ];
-}
-
-/** The dashboard and panel an alert links to; fails loudly if the panel was renamed or removed. */
-export function panelLink(teamLabel: string, dashboardUid: string, title: string): { dashboardUid: string; panelId: number } {
-    const dashboard = allDashboards(teamLabel).find((d) => d.uid === dashboardUid);
-    const panel = dashboard?.panels.find((p) => p.title === title && p.type !== "row");
-    if (!panel) throw new Error(`alert link: no panel "${title}" on dashboard ${dashboardUid}`);
-    return { dashboardUid, panelId: panel.id };
 }
 
 /** Every alert rule group the stack provisions. */

@@ -25,7 +25,7 @@ import {
 } from "./settingsSchema";
 import { receiverTlsProblems } from "./tls";
 
-export { PRIVACY_MODES, SECRET_KEYS, isPinnedImage, parseBudgets, parseDuration, parseSize } from "./settingsSchema";
+export { PRIVACY_MODES, SECRET_KEYS, STACK_MODES, isPinnedImage, parseBudgets, parseDuration, parseSize } from "./settingsSchema";
 export type { Budget, BudgetPeriod, BudgetScope, PlainSettings, SecretKey } from "./settingsSchema";
 
 /** How identity attributes (`user.email`, account ids) are treated before storage. */

@@ -1,6 +1,7 @@
 /**
  * Template variables shared by the dashboards, and the label matchers they produce.
  */
+import { QueryVariableBuilder, VariableRefresh, VariableSort } from "@grafana/grafana-foundation-sdk/dashboard";
 import { recordedIncrease } from "../signals";
 import { PROMETHEUS } from "./model";
 
@@ -14,26 +15,27 @@ export function dimensions(teamLabel: string) {
     ] as const;
 }
 
-/** One multi-select variable per dimension, listing the values seen in the recorded cost series. */
-export function variables(teamLabel: string): unknown[] {
-    return dimensions(teamLabel).map((d) => {
-        const query = `label_values(${recordedIncrease("cost")}, ${d.labelName})`;
-        return {
-            name: d.name,
-            label: d.label,
-            type: "query",
-            datasource: PROMETHEUS,
-            query: { query, refId: `${d.name}-values`, qryType: 1 },
-            definition: query,
-            refresh: 2,
-            includeAll: true,
-            multi: true,
-            // "All" also matches series without the label (e.g. no team attribute set).
-            allValue: ".*",
-            current: { selected: true, text: ["All"], value: ["$__all"] },
-            sort: 1,
-        };
-    });
+/** One multi-select variable per dimension (or per named one), listing the values seen in the recorded cost series. */
+export function variables(teamLabel: string, names?: readonly string[]): QueryVariableBuilder[] {
+    return dimensions(teamLabel)
+        .filter((d) => !names || names.includes(d.name))
+        .map((d) => {
+            const query = `label_values(${recordedIncrease("cost")}, ${d.labelName})`;
+            return (
+                new QueryVariableBuilder(d.name)
+                    .label(d.label)
+                    .datasource(PROMETHEUS)
+                    .query({ query, refId: `${d.name}-values`, qryType: 1 })
+                    .definition(query)
+                    .refresh(VariableRefresh.OnTimeRangeChanged)
+                    .includeAll(true)
+                    .multi(true)
+                    // "All" also matches series without the label (e.g. no team attribute set).
+                    .allValue(".*")
+                    .current({ selected: true, text: ["All"], value: ["$__all"] })
+                    .sort(VariableSort.AlphabeticalAsc)
+            );
+        });
 }
 
 /**
