@@ -29,7 +29,11 @@ import type { CheckTargets } from "../configs/checkTargets";
 import { ADMIN_PASSWORD_NOT_APPLIED } from "../configs/grafana";
 import { CLAUDE_CODE_SCRAPE_JOB } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
-import { GRPC, GRPC_STATUS_NAMES, type GrpcTransportError, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, encodeLogsRequest, encodeMetricsRequest, grpcUnary } from "./otlp";
+import { status as GRPC } from "@grpc/grpc-js";
+import { ProtobufLogsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
+import { AggregationTemporality, DataPointType, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { ValueType } from "@opentelemetry/api";
+import { type GrpcTransportError, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, grpcUnary } from "./otlp";
 import { readStackOutputs } from "./stackOutputs";
 import { HOSTS } from "../configs/topology";
 
@@ -53,24 +57,49 @@ export const CHECK_EVENT_BODY = "monitoring_check.probe";
 /** Resource attributes of both requests: only service.name (no identity attributes, no service.namespace, which would change `job`). */
 export const checkResource = () => ({ "service.name": CHECK_SERVICE_NAME });
 
+/** A nanosecond timestamp as OpenTelemetry's HrTime ([seconds, nanoseconds]). */
+const hrTime = (ns: bigint): [number, number] => [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+/** The serializers read only a resource's attributes and schemaUrl, so a plain object stands in for the SDK's Resource (@opentelemetry/resources is no dependency). */
+const checkResourceOf = () => ({ attributes: checkResource() }) as unknown as ResourceMetrics["resource"];
+
 export function checkMetricsRequest(runId: string, nowNs: bigint): Buffer {
-    return encodeMetricsRequest(checkResource(), CHECK_SCOPE, {
-        ...CHECK_METRIC,
-        monotonic: true,
-        temporality: "cumulative",
-        point: { attributes: { [RUN_ID_ATTRIBUTE]: runId }, startTimeUnixNano: nowNs - 1_000_000_000n, timeUnixNano: nowNs, value: 1n },
-    });
+    return Buffer.from(
+        ProtobufMetricsSerializer.serializeRequest({
+            resource: checkResourceOf(),
+            scopeMetrics: [
+                {
+                    scope: { ...CHECK_SCOPE },
+                    metrics: [
+                        {
+                            descriptor: { ...CHECK_METRIC, valueType: ValueType.INT },
+                            aggregationTemporality: AggregationTemporality.CUMULATIVE,
+                            dataPointType: DataPointType.SUM,
+                            isMonotonic: true,
+                            dataPoints: [{ startTime: hrTime(nowNs - 1_000_000_000n), endTime: hrTime(nowNs), attributes: { [RUN_ID_ATTRIBUTE]: runId }, value: 1 }],
+                        },
+                    ],
+                },
+            ],
+        })!,
+    );
 }
 
 export function checkLogsRequest(runId: string, nowNs: bigint): Buffer {
-    return encodeLogsRequest(checkResource(), CHECK_SCOPE, {
-        timeUnixNano: nowNs,
-        observedTimeUnixNano: nowNs,
-        severityNumber: 9,
-        severityText: "INFO",
-        body: CHECK_EVENT_BODY,
-        attributes: { "event.name": CHECK_EVENT_NAME, [RUN_ID_ATTRIBUTE]: runId },
-    });
+    return Buffer.from(
+        ProtobufLogsSerializer.serializeRequest([
+            {
+                hrTime: hrTime(nowNs),
+                hrTimeObserved: hrTime(nowNs),
+                severityNumber: 9,
+                severityText: "INFO",
+                body: CHECK_EVENT_BODY,
+                attributes: { "event.name": CHECK_EVENT_NAME, [RUN_ID_ATTRIBUTE]: runId },
+                droppedAttributesCount: 0,
+                resource: checkResourceOf(),
+                instrumentationScope: { ...CHECK_SCOPE },
+            },
+        ])!,
+    );
 }
 
 /** PromQL that finds this run's test metric. */
@@ -338,12 +367,13 @@ class StackCheck {
             const metadata = Object.fromEntries(Object.entries(targets.otlpHeaders).map(([k, v]) => [k.toLowerCase(), v]));
             try {
                 const r = await grpcUnary(endpoint, path, body, metadata, o.requestTimeoutMs, targets.otlpCaCertificate);
-                const name = GRPC_STATUS_NAMES[r.status] ?? String(r.status);
+                const name = GRPC[r.status] ?? String(r.status);
                 const said = `${endpoint} answered ${name}${r.message ? `: ${r.message}` : ""}`;
                 if (r.status === GRPC.OK) {
-                    const { rejected, errorMessage } = decodeExportResponse(r.response);
-                    if (rejected > 0n)
-                        return fail(hop, `${endpoint} accepted the request but rejected ${rejected} ${kind === "metric" ? "data point(s)" : "log record(s)"}: ${errorMessage}`, "the collector's receiver refused the data (partial success)", `docker logs ${container(HOSTS.collector)}`);
+                    const partial: { rejectedDataPoints?: number; rejectedLogRecords?: number; errorMessage?: string } = (kind === "metric" ? ProtobufMetricsSerializer : ProtobufLogsSerializer).deserializeResponse(r.response).partialSuccess ?? {};
+                    const rejected = partial.rejectedDataPoints ?? partial.rejectedLogRecords ?? 0;
+                    if (rejected > 0)
+                        return fail(hop, `${endpoint} accepted the request but rejected ${rejected} ${kind === "metric" ? "data point(s)" : "log record(s)"}: ${partial.errorMessage ?? ""}`, "the collector's receiver refused the data (partial success)", `docker logs ${container(HOSTS.collector)}`);
                     const tls = r.certificateValidTo ? `; TLS, certificate valid until ${r.certificateValidTo.toISOString().slice(0, 10)}` : "";
                     const renew = r.certificateValidTo && r.certificateValidTo.getTime() - Date.now() < CERTIFICATE_RENEW_MS;
                     if (renew)

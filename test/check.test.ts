@@ -11,8 +11,11 @@ import { parser as logqlParser } from "@grafana/lezer-logql";
 import * as grpcJs from "@grpc/grpc-js";
 import type { SyntaxNode } from "@lezer/common";
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
+import { ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -41,7 +44,7 @@ import {
     runCheck,
 } from "../scripts/check";
 import { grafanaRequirement } from "../configs/recordingWriter";
-import { GRPC, LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, decodeExportResponse, grpcFrame, grpcUnary, grpcUnframe, readFields } from "../scripts/otlp";
+import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, grpcUnary } from "../scripts/otlp";
 import { type FakeStack, type FakeStackOptions, GRAFANA_AUTH, decodeLogsRequest, decodeMetricsRequest, refusedPort, startFakeStack } from "./support/fakeStack";
 import { type MatchOp, lokiLabelName, matcherMatches, unquote } from "./support/queryLint";
 import { prometheusLabelName, prometheusMetricName } from "../harness/promNames";
@@ -170,13 +173,36 @@ describe("the test data", () => {
         );
     });
 
-    it("gRPC framing: 5-byte prefix (flag 0, big-endian length), round trip; the wire reader refuses truncation", () => {
-        const f = grpcFrame(Buffer.from("abc"));
-        expect([...f]).toEqual([0, 0, 0, 0, 3, 97, 98, 99]);
-        expect(grpcUnframe(Buffer.concat([f, grpcFrame(Buffer.alloc(0))]))).toEqual([Buffer.from("abc"), Buffer.alloc(0)]);
-        expect(() => grpcUnframe(f.subarray(0, 6))).toThrow(/truncated/);
-        expect(() => grpcUnframe(Buffer.from([1, 0, 0, 0, 0]))).toThrow(/compressed/);
-        expect(() => readFields(Buffer.from([0x0a, 0x05, 0x01]))).toThrow(/truncated/);
+    it("gRPC framing: 5-byte prefix (flag 0, big-endian length), round trip; a truncated or compressed answer is refused, and so is a truncated message", async () => {
+        // A bare HTTP/2 server, to see grpc-js's frames as bytes and answer with malformed ones.
+        const received: Buffer[] = [];
+        let reply = Buffer.alloc(0);
+        const server = http2.createServer();
+        server.on("stream", async (stream) => {
+            const chunks: Buffer[] = [];
+            for await (const c of stream) chunks.push(c as Buffer);
+            received.push(Buffer.concat(chunks));
+            stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+            stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+            stream.end(reply);
+        });
+        server.listen(0, "127.0.0.1");
+        await new Promise((r) => server.once("listening", r));
+        const endpoint = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+        try {
+            reply = Buffer.from([0, 0, 0, 0, 3, 97, 98, 99]);
+            const ok = await grpcUnary(endpoint, METRICS_EXPORT_PATH, Buffer.from("abc"), {}, 2000);
+            expect([...received[0]]).toEqual([0, 0, 0, 0, 3, 97, 98, 99]);
+            expect([ok.status, ok.response]).toEqual([grpcJs.status.OK, Buffer.from("abc")]);
+            reply = Buffer.from([0, 0, 0, 0, 3, 97]);
+            expect((await grpcUnary(endpoint, METRICS_EXPORT_PATH, Buffer.from("abc"), {}, 2000)).status).not.toBe(grpcJs.status.OK);
+            reply = Buffer.from([1, 0, 0, 0, 0]);
+            await expect(grpcUnary(endpoint, METRICS_EXPORT_PATH, Buffer.from("abc"), {}, 2000)).rejects.toMatchObject({ code: "EPROTO" });
+        } finally {
+            server.close();
+        }
+        // protobufjs's reader (the fake collector's decoder) on a field longer than the message.
+        expect(() => decodeMetricsRequest(Buffer.from([0x0a, 0x05, 0x01]))).toThrow(/index out of range/);
     });
 });
 
@@ -205,19 +231,19 @@ describe("the gRPC client against a real gRPC server (@grpc/grpc-js)", () => {
         try {
             const body = checkMetricsRequest("r1", 1_000_000_000_000_000_000n);
             const ok = await grpcUnary(`http://127.0.0.1:${port}`, METRICS_EXPORT_PATH, body, { authorization: "Bearer good", "x-extra": "1" }, 5000);
-            expect([ok.status, ok.response.length]).toEqual([GRPC.OK, 0]);
+            expect([ok.status, ok.response.length]).toEqual([grpcJs.status.OK, 0]);
             expect(received[0].metadata).toMatchObject({ authorization: "Bearer good", "x-extra": "1" });
             expect(received[0].body.equals(body)).toBe(true);
 
             const part = await grpcUnary(`127.0.0.1:${port}`, METRICS_EXPORT_PATH, body, { authorization: "Bearer partial" }, 5000);
-            expect(part.status).toBe(GRPC.OK);
-            expect(decodeExportResponse(part.response)).toEqual({ rejected: 2n, errorMessage: "bad point" });
+            expect(part.status).toBe(grpcJs.status.OK);
+            expect(ProtobufMetricsSerializer.deserializeResponse(part.response)).toEqual({ partialSuccess: { rejectedDataPoints: 2, errorMessage: "bad point" } });
 
             const denied = await grpcUnary(`http://127.0.0.1:${port}`, METRICS_EXPORT_PATH, body, { authorization: "Bearer wrong" }, 5000);
-            expect([denied.status, denied.message]).toEqual([GRPC.UNAUTHENTICATED, "missing or invalid bearer token"]);
+            expect([denied.status, denied.message]).toEqual([grpcJs.status.UNAUTHENTICATED, "missing or invalid bearer token"]);
 
             const unknown = await grpcUnary(`http://127.0.0.1:${port}`, LOGS_EXPORT_PATH, body, {}, 5000);
-            expect(unknown.status).toBe(GRPC.UNIMPLEMENTED);
+            expect(unknown.status).toBe(grpcJs.status.UNIMPLEMENTED);
         } finally {
             server.forceShutdown();
         }

@@ -10,6 +10,7 @@
  * Claude Code bundles its own exporter versions; that those read OTEL_EXPORTER_OTLP_CERTIFICATE
  * as 0.220.0 does is reviewed (the OpenTelemetry specification's variable), not run here.
  */
+import { status as GRPC } from "@grpc/grpc-js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +20,7 @@ import type { CheckTargets } from "../configs/checkTargets";
 import { CA_FILE_VARIABLE } from "../configs/client";
 import { type HopResult, checkMetricsRequest, runCheck } from "../scripts/check";
 import { run as clientSetup } from "../scripts/clientSetup";
-import { GRPC, METRICS_EXPORT_PATH, grpcUnary } from "../scripts/otlp";
+import { METRICS_EXPORT_PATH, grpcUnary } from "../scripts/otlp";
 import { CollectorProcess, collectorConfigOf, collectorEnvOf, findCollector, forTestHost, MISSING_COLLECTOR, type TestHostPorts } from "./support/collector";
 import { type ProgramRun, runProgram } from "./support/pulumiMocks";
 import { TEST_TLS, TLS_SECRETS, TLS_SETTINGS } from "./support/tls";

@@ -3,11 +3,11 @@
  * with the real APIs' shapes, wired like the real pipeline.
  *
  * - Collector: an OTLP/gRPC server on node:http2 (h2c) that checks the gRPC framing, decodes the
- *   protobuf (decoder below, written from the opentelemetry-proto field numbers), optionally demands
+ *   protobuf (protobufjs, with the opentelemetry-proto schema below), optionally demands
  *   a bearer token (trailers-only UNAUTHENTICATED, as grpc-go does), then "exports": metrics into an
  *   exporter that Prometheus scrapes (names translated by harness/promNames.ts, as the
  *   collector's prometheus exporter does), events pushed over HTTP to Loki.
- * - Prometheus: `/api/v1/query` for plain selectors; each query scrapes the collector's exporter first.
+ * - Prometheus: `/api/v1/query` for plain selectors (Prometheus's Lezer grammar); each query scrapes the collector's exporter first.
  * - Loki: the collector's push, `/loki/api/v1/query_range` (LogQL parsed with Grafana's Lezer
  *   grammar), index labels from LOKI_INDEX_LABELS and every other attribute as structured metadata.
  * - Grafana: `/api/health`, data source health (a real probe of the fake backend), folders,
@@ -15,10 +15,12 @@
  */
 import { parser as logqlParser } from "@grafana/lezer-logql";
 import type { SyntaxNode } from "@lezer/common";
+import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { once } from "node:events";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import protobuf from "protobufjs";
 import { alertGroups } from "../../configs/alerts";
 import { type CheckTargets, checkTargets } from "../../configs/checkTargets";
 import { FOLDER, allDashboards } from "../../configs/dashboards";
@@ -26,56 +28,67 @@ import { LOKI_INDEX_LABELS } from "../../configs/loki";
 import { CLAUDE_CODE_SCRAPE_JOB } from "../../configs/prometheus";
 import { grafanaRecordingGroups, incrementRuleGroups } from "../../configs/rules";
 import { DEFAULTS } from "../../configs/settings";
-import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, type WireField, readFields } from "../../scripts/otlp";
+import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH } from "../../scripts/otlp";
 import { ALERT_SETTINGS } from "../../harness/queries";
-import { type MatchOp, matcherMatches, unquote } from "./queryLint";
+import { type MatchOp, matcherMatches, promqlSyntaxErrors, unquote } from "./queryLint";
 import { prometheusLabelName, prometheusMetricName } from "../../harness/promNames";
 import { DATASOURCE_UIDS } from "../../configs/topology";
 
 // ---------------------------------------------------------------------------------------------
-// OTLP protobuf decoding (field numbers from opentelemetry-proto)
+// OTLP protobuf decoding
+
+/**
+ * The part of opentelemetry-proto the fake collector reads (common/v1/common.proto,
+ * resource/v1/resource.proto, metrics/v1/metrics.proto, logs/v1/logs.proto,
+ * collector/*_service.proto), as a protobufjs schema: @opentelemetry/otlp-transformer 0.220.0
+ * serializes requests but decodes only responses. Metric kinds other than sum are kept as bytes:
+ * the fake only names them.
+ */
+const OTLP = protobuf.parse(`
+syntax = "proto3";
+message AnyValue { oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; ArrayValue array_value = 5; bytes kvlist_value = 6; bytes bytes_value = 7; } }
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message InstrumentationScope { string name = 1; string version = 2; }
+message Resource { repeated KeyValue attributes = 1; }
+message NumberDataPoint { repeated KeyValue attributes = 7; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; oneof value { double as_double = 4; sfixed64 as_int = 6; } }
+message Sum { repeated NumberDataPoint data_points = 1; int32 aggregation_temporality = 2; bool is_monotonic = 3; }
+message Metric { string name = 1; string description = 2; string unit = 3; oneof data { bytes gauge = 5; Sum sum = 7; bytes histogram = 9; bytes exponential_histogram = 10; bytes summary = 11; } }
+message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; }
+message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; }
+message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
+message LogRecord { fixed64 time_unix_nano = 1; fixed64 observed_time_unix_nano = 11; int32 severity_number = 2; string severity_text = 3; AnyValue body = 5; repeated KeyValue attributes = 6; }
+message ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2; }
+message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; }
+message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
+`, { keepCase: true }).root;
+
+/** A message as plain data: 64-bit integers as decimal strings (read back as bigint), enums as numbers, oneofs named, defaults filled. */
+const decode = (type: string, buf: Uint8Array): any => {
+    const t = OTLP.lookupType(type);
+    return t.toObject(t.decode(buf), { longs: String, enums: Number, defaults: true, oneofs: true });
+};
 
 export type Value = string | boolean | bigint | number | Value[] | undefined;
 export type Attrs = Record<string, Value>;
 
-const str = (f: WireField) => f.bytes!.toString("utf8");
-const u64 = (f: WireField) => f.bytes!.readBigUInt64LE(0);
-const fieldsOf = (f: WireField) => readFields(f.bytes!);
-
-/** common.v1.AnyValue. */
-function anyValue(buf: Buffer): Value {
-    let v: Value;
-    for (const f of readFields(buf)) {
-        if (f.field === 1) v = str(f);
-        else if (f.field === 2) v = f.varint === 1n;
-        else if (f.field === 3) v = BigInt.asIntN(64, f.varint!);
-        else if (f.field === 4) v = f.bytes!.readDoubleLE(0);
-        else if (f.field === 5) v = readFields(f.bytes!).filter((x) => x.field === 1).map((x) => anyValue(x.bytes!));
-    }
-    return v;
+/** common.v1.AnyValue; kvlist and bytes values are not decoded. */
+function anyValue(v: any): Value {
+    if (v?.value === "string_value") return v.string_value;
+    if (v?.value === "bool_value") return v.bool_value;
+    if (v?.value === "int_value") return BigInt(v.int_value);
+    if (v?.value === "double_value") return v.double_value;
+    if (v?.value === "array_value") return v.array_value.values.map(anyValue);
+    return undefined;
 }
 
-/** repeated common.v1.KeyValue (key 1, value 2). */
-function keyValue(buf: Buffer): [string, Value] {
-    let key = "";
-    let value: Value;
-    for (const f of readFields(buf)) {
-        if (f.field === 1) key = str(f);
-        if (f.field === 2) value = anyValue(f.bytes!);
-    }
-    return [key, value];
-}
-
-const attrsOf = (fields: WireField[], field: number): Attrs => Object.fromEntries(fields.filter((f) => f.field === field).map((f) => keyValue(f.bytes!)));
+const attrsOf = (kvs: any[]): Attrs => Object.fromEntries(kvs.map((kv) => [kv.key, anyValue(kv.value)]));
 
 export interface Scope {
     name: string;
     version: string;
 }
-const scopeOf = (buf: Buffer): Scope => {
-    const fs = readFields(buf);
-    return { name: fs.find((f) => f.field === 1) ? str(fs.find((f) => f.field === 1)!) : "", version: fs.find((f) => f.field === 2) ? str(fs.find((f) => f.field === 2)!) : "" };
-};
+const scopeOf = (s: any): Scope => ({ name: s?.name ?? "", version: s?.version ?? "" });
 
 export interface NumberPoint {
     attributes: Attrs;
@@ -98,59 +111,30 @@ export interface DecodedMetrics {
     resourceMetrics: { resource: Attrs; scopeMetrics: { scope: Scope; metrics: DecodedMetric[] }[] }[];
 }
 
-/** collector.metrics.v1.ExportMetricsServiceRequest. */
-export function decodeMetricsRequest(buf: Buffer): DecodedMetrics {
-    return {
-        resourceMetrics: readFields(buf)
-            .filter((f) => f.field === 1)
-            .map((rm) => {
-                const rmf = fieldsOf(rm);
-                const resource = rmf.find((f) => f.field === 1);
-                return {
-                    resource: resource ? attrsOf(fieldsOf(resource), 1) : {},
-                    scopeMetrics: rmf
-                        .filter((f) => f.field === 2)
-                        .map((sm) => {
-                            const smf = fieldsOf(sm);
-                            const scope = smf.find((f) => f.field === 1);
-                            return { scope: scope ? scopeOf(scope.bytes!) : { name: "", version: "" }, metrics: smf.filter((f) => f.field === 2).map((m) => decodeMetric(m.bytes!)) };
-                        }),
-                };
-            }),
-    };
+const TEMPORALITIES: Record<number, DecodedMetric["temporality"]> = { 1: "delta", 2: "cumulative" };
+
+function metricOf(m: any): DecodedMetric {
+    const out: DecodedMetric = { name: m.name, description: m.description, unit: m.unit, kind: m.data ?? "gauge", points: [] };
+    if (out.kind !== "sum") return out;
+    out.temporality = TEMPORALITIES[m.sum.aggregation_temporality] ?? "unspecified";
+    out.monotonic = m.sum.is_monotonic;
+    out.points = m.sum.data_points.map((p: any) => ({
+        attributes: attrsOf(p.attributes),
+        startTimeUnixNano: BigInt(p.start_time_unix_nano),
+        timeUnixNano: BigInt(p.time_unix_nano),
+        ...(p.value === "as_int" ? { asInt: BigInt(p.as_int) } : p.value === "as_double" ? { asDouble: p.as_double } : {}),
+    }));
+    return out;
 }
 
-const KINDS: Record<number, DecodedMetric["kind"]> = { 5: "gauge", 7: "sum", 9: "histogram", 10: "exponential_histogram", 11: "summary" };
-
-function decodeMetric(buf: Buffer): DecodedMetric {
-    const m: DecodedMetric = { name: "", description: "", unit: "", kind: "gauge", points: [] };
-    for (const f of readFields(buf)) {
-        if (f.field === 1) m.name = str(f);
-        else if (f.field === 2) m.description = str(f);
-        else if (f.field === 3) m.unit = str(f);
-        else if (KINDS[f.field]) {
-            m.kind = KINDS[f.field];
-            if (m.kind !== "sum") continue;
-            m.temporality = "unspecified";
-            m.monotonic = false;
-            for (const s of fieldsOf(f)) {
-                if (s.field === 2) m.temporality = s.varint === 1n ? "delta" : s.varint === 2n ? "cumulative" : "unspecified";
-                if (s.field === 3) m.monotonic = s.varint === 1n;
-                if (s.field === 1) {
-                    const pf = fieldsOf(s);
-                    const p: NumberPoint = { attributes: attrsOf(pf, 7), startTimeUnixNano: 0n, timeUnixNano: 0n };
-                    for (const x of pf) {
-                        if (x.field === 2) p.startTimeUnixNano = u64(x);
-                        if (x.field === 3) p.timeUnixNano = u64(x);
-                        if (x.field === 4) p.asDouble = x.bytes!.readDoubleLE(0);
-                        if (x.field === 6) p.asInt = x.bytes!.readBigInt64LE(0);
-                    }
-                    m.points.push(p);
-                }
-            }
-        }
-    }
-    return m;
+/** collector.metrics.v1.ExportMetricsServiceRequest. */
+export function decodeMetricsRequest(buf: Uint8Array): DecodedMetrics {
+    return {
+        resourceMetrics: decode("ExportMetricsServiceRequest", buf).resource_metrics.map((rm: any) => ({
+            resource: attrsOf(rm.resource?.attributes ?? []),
+            scopeMetrics: rm.scope_metrics.map((sm: any) => ({ scope: scopeOf(sm.scope), metrics: sm.metrics.map(metricOf) })),
+        })),
+    };
 }
 
 export interface DecodedLogRecord {
@@ -166,40 +150,22 @@ export interface DecodedLogs {
 }
 
 /** collector.logs.v1.ExportLogsServiceRequest. */
-export function decodeLogsRequest(buf: Buffer): DecodedLogs {
+export function decodeLogsRequest(buf: Uint8Array): DecodedLogs {
     return {
-        resourceLogs: readFields(buf)
-            .filter((f) => f.field === 1)
-            .map((rl) => {
-                const rlf = fieldsOf(rl);
-                const resource = rlf.find((f) => f.field === 1);
-                return {
-                    resource: resource ? attrsOf(fieldsOf(resource), 1) : {},
-                    scopeLogs: rlf
-                        .filter((f) => f.field === 2)
-                        .map((sl) => {
-                            const slf = fieldsOf(sl);
-                            const scope = slf.find((f) => f.field === 1);
-                            return {
-                                scope: scope ? scopeOf(scope.bytes!) : { name: "", version: "" },
-                                records: slf
-                                    .filter((f) => f.field === 2)
-                                    .map((r) => {
-                                        const rf = fieldsOf(r);
-                                        const rec: DecodedLogRecord = { timeUnixNano: 0n, observedTimeUnixNano: 0n, severityNumber: 0, severityText: "", body: undefined, attributes: attrsOf(rf, 6) };
-                                        for (const x of rf) {
-                                            if (x.field === 1) rec.timeUnixNano = u64(x);
-                                            if (x.field === 11) rec.observedTimeUnixNano = u64(x);
-                                            if (x.field === 2) rec.severityNumber = Number(x.varint);
-                                            if (x.field === 3) rec.severityText = str(x);
-                                            if (x.field === 5) rec.body = anyValue(x.bytes!);
-                                        }
-                                        return rec;
-                                    }),
-                            };
-                        }),
-                };
-            }),
+        resourceLogs: decode("ExportLogsServiceRequest", buf).resource_logs.map((rl: any) => ({
+            resource: attrsOf(rl.resource?.attributes ?? []),
+            scopeLogs: rl.scope_logs.map((sl: any) => ({
+                scope: scopeOf(sl.scope),
+                records: sl.log_records.map((r: any) => ({
+                    timeUnixNano: BigInt(r.time_unix_nano),
+                    observedTimeUnixNano: BigInt(r.observed_time_unix_nano),
+                    severityNumber: r.severity_number,
+                    severityText: r.severity_text,
+                    body: anyValue(r.body),
+                    attributes: attrsOf(r.attributes),
+                })),
+            })),
+        })),
     };
 }
 
@@ -662,20 +628,19 @@ export async function startFakeStack(opts: FakeStackOptions = {}): Promise<FakeS
 
 type Matcher = { label: string; op: MatchOp; value: string };
 
-/** `name{a="b", c=~"d"}`: a plain PromQL vector selector, the only thing the check asks Prometheus. */
+const PROM_OPS: Record<string, MatchOp> = { EqlSingle: "=", Neq: "!=", EqlRegex: "=~", NeqRegex: "!~" };
+
+/** `name{a="b", c=~"d"}`: a plain PromQL vector selector (Prometheus's Lezer grammar), the only thing the check asks Prometheus; undefined otherwise. */
 function parseSelector(q: string): Matcher[] | undefined {
-    const m = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*(?:\{(.*)\})?\s*$/s.exec(q);
-    if (!m || (!m[1] && !m[2])) return undefined;
-    const out: Matcher[] = m[1] ? [{ label: "__name__", op: "=", value: m[1] }] : [];
-    const body = (m[2] ?? "").trim();
-    const re = /\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*")\s*(,|$)/gy;
-    let pos = 0;
-    while (pos < body.length) {
-        re.lastIndex = pos;
-        const x = re.exec(body);
-        if (!x) return undefined;
-        out.push({ label: x[1], op: x[2] as MatchOp, value: unquote(x[3]) });
-        pos = re.lastIndex;
+    const sel = promqlParser.parse(q).topNode.firstChild;
+    if (promqlSyntaxErrors(q).length > 0 || sel?.name !== "VectorSelector" || sel.nextSibling) return undefined;
+    const text = (n: SyntaxNode) => q.slice(n.from, n.to);
+    const name = sel.getChild("Identifier");
+    const out: Matcher[] = name ? [{ label: "__name__", op: "=", value: text(name) }] : [];
+    for (let m = sel.getChild("LabelMatchers")?.firstChild; m; m = m.nextSibling) {
+        const label = m.getChild("LabelName") ?? m.getChild("QuotedLabelName")?.firstChild;
+        if (!label) return undefined; // a quoted metric name (`{"name"}`): the check sends none
+        out.push({ label: label.name === "LabelName" ? text(label) : unquote(text(label)), op: PROM_OPS[m.getChild("MatchOp")!.firstChild!.name], value: unquote(text(m.getChild("StringLiteral")!)) });
     }
     return out;
 }
