@@ -43,14 +43,18 @@ const grpcUrl = (endpoint: string) => new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(en
 export async function grpcUnary(endpoint: string, path: string, message: Uint8Array, metadata: Record<string, string> = {}, timeoutMs = 10000, ca?: string): Promise<GrpcResult> {
     const url = grpcUrl(endpoint);
     let certificateValidTo: Date | undefined;
+    const hostname = url.hostname.replace(/^\[|\]$/g, "");
     // Node calls checkServerIdentity with the peer's certificate once the chain verified: where its expiry is read.
-    const identity = (host: string, cert: PeerCertificate) => {
+    // It verifies the endpoint's own host, whatever server name the handshake carried.
+    const identity = (_serverName: string, cert: PeerCertificate) => {
         certificateValidTo = new Date(cert.valid_to);
-        return checkServerIdentity(host, cert);
+        return checkServerIdentity(hostname, cert);
     };
     const creds = url.protocol === "https:" ? credentials.createSsl(ca ? Buffer.from(ca) : null, null, null, { checkServerIdentity: identity }) : credentials.createInsecure();
+    // grpc-js puts an IP literal into the TLS server name, which RFC 6066 forbids and Node warns about (DEP0123); a name goes there instead.
+    const serverName = isIP(hostname) ? { "grpc.ssl_target_name_override": "localhost" } : {};
     // The check tests the direct path to the collector, so an http(s)_proxy in the environment is ignored.
-    const client = new Client(url.host, creds, { "grpc.enable_http_proxy": 0 });
+    const client = new Client(url.host, creds, { "grpc.enable_http_proxy": 0, ...serverName });
     const md = new Metadata();
     for (const [k, v] of Object.entries(metadata)) md.set(k, v);
     const pass = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
