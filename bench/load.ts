@@ -172,7 +172,7 @@ export async function loadWorld(opts: LoadOptions): Promise<{ result: LoadResult
     const peak = await prom.get("/api/v1/query", { query: `max_over_time(count({__name__=~"claude_code_.+_total"})[${rangeS}s:15m])`, time: String(world.endMs / 1000 + 60) });
     const peakExportedSeries = Number(peak.result[0]?.value[1] ?? NaN);
     // Whole days only: the night after the last day holds the one case no query can count exactly
-    // (two live processes writing one cumulative series; see truth.prometheus.test.ts).
+    // (two live processes writing one cumulative series; see e2e.truth.prometheus.test.ts).
     const daysEnd = world.startMs + days * 86400000;
     const total = async (expr: string) => Number((await prom.get("/api/v1/query", { query: expr, time: String(daysEnd / 1000) })).result[0]?.value[1] ?? NaN);
     const sanity = {

@@ -178,7 +178,7 @@ export function buildCollectorConfig(settings: CollectorSettings, destinations: 
                         // The exporter retries inside one push, and stops when the push's timeout ends (5 s by default):
                         // without this a backend down for 5 s loses the batch, whatever max_elapsed_time says
                         // (prometheusremotewriteexporter v0.158.0 exporter.go execute, factory.go; measured in
-                        // test/team.late.test.ts). The same key is the HTTP client's per-request timeout (both squashed),
+                        // test/e2e.team.late.test.ts). The same key is the HTTP client's per-request timeout (both squashed),
                         // and max_interval is not passed on, so the waits between tries grow uncapped (x1.5).
                         timeout: PUSH_RETRY.max_elapsed_time,
                         // Four parallel requests. Not remote_write_queue.num_consumers: set to anything but 5 it logs a

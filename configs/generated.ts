@@ -1,6 +1,6 @@
 /**
  * The files in the repository rendered from the source, so reviews see what the program provisions
- * and what Pulumi and users read: `npm run generate` writes them, test/generated.test.ts fails when
+ * and what Pulumi and users read: `npm run generate` writes them, test/configs.generated.test.ts fails when
  * one is stale.
  */
 import { alertGroups } from "./alerts";

@@ -4,8 +4,8 @@
  *
  * The collector's own metric names are those the pinned collector release exposes with the
  * generated telemetry settings (counters with `_total`, as remote write names them too):
- * test/truth.live.test.ts reads every one of them from the real collector locally, and
- * test/team.pushed.test.ts from a backend the real collector pushes to. Each is scoped to the
+ * test/e2e.truth.live.test.ts reads every one of them from the real collector locally, and
+ * test/e2e.team.pushed.test.ts from a backend the real collector pushes to. Each is scoped to the
  * stack's collector job, so another collector on a shared backend is not counted.
  */
 import { COLLECTOR_SELF_JOB } from "./collector";

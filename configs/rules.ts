@@ -34,7 +34,7 @@
  * shorter gap (a collector or Prometheus restart) a cumulative client's series continues from its
  * old total and only the growth counts. After a longer gap while Prometheus ran (the collector
  * down for more than 15 minutes), its first value counts in full, so its growth before the gap is
- * counted a second time (test/rules.promtool.test.ts states it).
+ * counted a second time (test/configs.rules.promtool.test.ts states it).
  *
  * "Monitoring was down" means no scrape of the collector's own metrics at all over the window
  * where the previous value is looked for (`up{job="claude-code-otel-collector"}` absent, not 0): the machine
@@ -103,7 +103,7 @@ export type TeamRecordingSettings = Pick<PlainSettings, "collectorSeriesTtl" | "
  * How team mode reads: on pushed series, with the delay written into each selector. Points keep
  * their timestamps, so one the backend gets more than the delay after the collector stamped it
  * (the backend unreachable meanwhile) lands in a minute already read and is not counted
- * (test/team.late.test.ts); teamRecordingDelay trades that against how far the dashboards lag.
+ * (test/e2e.team.late.test.ts); teamRecordingDelay trades that against how far the dashboards lag.
  */
 export function teamReading(s: TeamRecordingSettings): IncrementReading {
     return { delay: s.teamRecordingDelay, lookback: pushedPreviousValueLookback(s.collectorSeriesTtl) };

@@ -1,7 +1,7 @@
 /**
  * What the settings' declarations imply for files people read: the `config:` block of Pulumi.yaml
  * (what the Pulumi CLI checks and fills in before the program runs) and the tables of
- * docs/configuration.md. `npm run generate` writes them; test/generated.test.ts keeps them current.
+ * docs/configuration.md. `npm run generate` writes them; test/configs.generated.test.ts keeps them current.
  */
 import { type Document, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { type ConfigValue, SECRETS, SETTINGS } from "./settingsSchema";

@@ -3,7 +3,7 @@
  * a Prometheus scrape of its `prometheus` exporter, as configured by this project:
  *   otlp receiver → delta_to_cumulative → transform/stream_start → prometheus exporter
  *   (UnderscoreEscapingWithSuffixes) → Prometheus scrape with honor_labels: true.
- * test/collectorModel.differential.test.ts holds it equal to the real collector (the pinned release).
+ * test/harness.collectorModel.differential.test.ts holds it equal to the real collector (the pinned release).
  * Sources (opentelemetry-collector-contrib, current main as read; comments give the file of each rule):
  *   D2C = processor/deltatocumulativeprocessor/{processor.go, internal/delta/delta.go, config.go}
  *   ACC = exporter/prometheusexporter/accumulator.go

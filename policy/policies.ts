@@ -1,6 +1,6 @@
 /**
  * Guard-rails for the Claude Code monitoring stack: the policies of this pack, and the pure rule
- * functions (`…Problems(props, …): string[]`) they share with test/policy.test.ts.
+ * functions (`…Problems(props, …): string[]`) they share with test/policy.policies.test.ts.
  *
  * What a policy really gets (read from @pulumi/policy 1.21.0 `server.js`, `deserialize.js`,
  * `proxy.js`, and the engine's `step_generator.go` / `analyzer_plugin.go`):
@@ -54,7 +54,7 @@ export const TYPES = {
  * @pulumi/policy's internal proxy module (its .d.ts is empty): the unknown-value machinery.
  * Private on purpose: the public API exports `UnknownValueError` at runtime only (not in its
  * types) and nothing that recognises an unknown sentinel or unwraps a proxy to its secrets, and
- * the policies need both. @pulumi/policy is pinned exactly, and test/policy.test.ts drives these
+ * the policies need both. @pulumi/policy is pinned exactly, and test/policy.policies.test.ts drives these
  * through the pack's own server, so a change in them fails a test.
  */
 const proxy = proxyModule as unknown as {

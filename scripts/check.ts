@@ -17,7 +17,7 @@
  *
  * The test data cannot skew the dashboards: the metric has its own name and the data its own
  * service.name (job / service_name), which no dashboard, recording rule or alert selects (proved by
- * test/check.test.ts over every generated query), and a per-run id attribute. No identity
+ * test/scripts.check.test.ts over every generated query), and a per-run id attribute. No identity
  * attributes are sent, so the collector's privacy transform has nothing to do.
  *
  * Targets come from the stack output `checkTargets` (configs/checkTargets.ts) or a JSON file.

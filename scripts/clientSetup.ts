@@ -8,7 +8,7 @@
  * untouched; the previous file is backed up before every change; the write is atomic (temp file +
  * rename, through symlinks); a second run with the same settings changes nothing.
  *
- * The logic is a set of exported functions (tested in test/clientSetup.test.ts); `run()` is the CLI.
+ * The logic is a set of exported functions (tested in test/scripts.clientSetup.test.ts); `run()` is the CLI.
  */
 import { randomBytes } from "node:crypto";
 import {

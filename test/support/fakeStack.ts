@@ -1,5 +1,5 @@
 /**
- * A fake running stack on loopback, for test/check.test.ts: every endpoint scripts/check.ts talks to,
+ * A fake running stack on loopback, for test/scripts.check.test.ts: every endpoint scripts/check.ts talks to,
  * with the real APIs' shapes, wired like the real pipeline.
  *
  * - Collector: an OTLP/gRPC server on node:http2 (h2c) that checks the gRPC framing, decodes the

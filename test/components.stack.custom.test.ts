@@ -9,7 +9,7 @@ import { type ProgramRun, TYPES, containsSecret, lastRegistrations, runProgram, 
 let run: ProgramRun;
 const config = {
     bindAddress: "192.168.1.20",
-    // A LAN the owner trusts: plain text on purpose (the TLS path is in stack.team.test.ts).
+    // A LAN the owner trusts: plain text on purpose (the TLS path is in components.stack.team.test.ts).
     collectorAllowPlaintext: "true",
     grafanaPort: "13000",
     prometheusPort: "19090",

@@ -84,7 +84,7 @@ describe.skipIf(!haveTools && !process.env.CI)("dashboard and alert numbers agai
             // Queries on Claude Code data return something; pipeline queries read the collector's
             // and Prometheus' own metrics, which this world does not contain, and team mode's
             // recording rules read only the last minute (their totals are proved in
-            // rules.promtool.test.ts).
+            // configs.rules.promtool.test.ts).
             const lastMinuteOnly = g.source.startsWith("grafana recording rule");
             if (onClaudeCode(g) && !lastMinuteOnly && !/pull_requests|commits/.test(expr)) expect(rows.length, expr).toBeGreaterThan(0);
             for (const name of expr.match(/claude_code[:_][A-Za-z0-9_:]+/g) ?? []) {
