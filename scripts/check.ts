@@ -25,7 +25,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { CheckTargets } from "../configs/checkTargets";
+import { type CheckTargets, parseTargets } from "../configs/checkTargets";
 import { ADMIN_PASSWORD_NOT_APPLIED } from "../configs/grafana";
 import { CLAUDE_CODE_SCRAPE_JOB } from "../configs/prometheus";
 import { incrementRuleGroups } from "../configs/rules";
@@ -126,35 +126,6 @@ const TLS_VERIFY_CODES = [
     "CERT_NOT_YET_VALID",
     "ERR_TLS_CERT_ALTNAME_INVALID",
 ];
-
-/** Validates the `checkTargets` value (stack output or file); throws with what is wrong. */
-export function parseTargets(value: unknown, source: string): CheckTargets {
-    const problems: string[] = [];
-    const o = (typeof value === "object" && value !== null && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
-    if (o !== value) throw new Error(`${source} is not a JSON object`);
-    const str = (k: string, optional = false) => {
-        if (o[k] === undefined && optional) return;
-        if (typeof o[k] !== "string" || o[k] === "") problems.push(`${k} must be a non-empty string`);
-    };
-    str("otlpGrpcEndpoint");
-    str("grafanaUrl");
-    str("grafanaAuthorization");
-    str("folderUid");
-    str("collectorHealthUrl", true);
-    str("otlpCaCertificate", true);
-    str("prometheusUrl", true);
-    str("lokiUrl", true);
-    const headers = o.otlpHeaders;
-    if (typeof headers !== "object" || headers === null || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== "string")) problems.push("otlpHeaders must be an object of strings");
-    const ds = o.dataSourceUids as Record<string, unknown> | undefined;
-    if (typeof ds !== "object" || ds === null || typeof ds.prometheus !== "string" || typeof ds.loki !== "string") problems.push("dataSourceUids must be { prometheus, loki }");
-    if (!Array.isArray(o.dashboardUids) || o.dashboardUids.some((u) => typeof u !== "string")) problems.push("dashboardUids must be an array of strings");
-    if (!Array.isArray(o.ruleGroups) || o.ruleGroups.some((g) => typeof g?.name !== "string" || !Number.isInteger(g?.rules))) problems.push("ruleGroups must be an array of { name, rules }");
-    const minimum = o.grafanaMinimumVersion as Record<string, unknown> | undefined;
-    if (minimum !== undefined && (typeof minimum?.version !== "string" || typeof minimum?.why !== "string")) problems.push("grafanaMinimumVersion must be { version, why }");
-    if (problems.length > 0) throw new Error(`${source} is not a valid checkTargets value: ${problems.join("; ")}`);
-    return value as CheckTargets;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Results
