@@ -2,8 +2,8 @@
 # Builds the real prometheus and promtool binaries the tests use, at the version the stack pins,
 # from the Go module github.com/prometheus/prometheus, into .cache/prometheus-<version>/.
 #
-# The version has one source: DEFAULTS.prometheusImage (prom/prometheus:vX.Y.Z) in
-# configs/settings.ts. Prometheus 3.x is published on the Go module proxy as v0.<X><YY>.<Z>
+# The version has one source: the prometheusImage setting (prom/prometheus:vX.Y.Z) in
+# configs/settingsSchema.ts. Prometheus 3.x is published on the Go module proxy as v0.<X><YY>.<Z>
 # (3.15.0 <-> v0.315.0, 3.5.3 <-> v0.305.3); the module's own VERSION file is checked against it.
 #
 # Needs Go (on macOS: brew install go); nothing else, no Docker, no Node toolchain for the UI.
@@ -20,9 +20,9 @@ set -euo pipefail
 
 start=$SECONDS
 root=$(cd "$(dirname "$0")/.." && pwd)
-settings="$root/configs/settings.ts"
+settings="$root/configs/settingsSchema.ts"
 
-image=$(sed -n 's/^[[:space:]]*prometheusImage:[[:space:]]*"\(prom\/prometheus:v[0-9][0-9.]*\)".*/\1/p' "$settings" | head -n 1)
+image=$(sed -n 's/^[[:space:]]*prometheusImage:[[:space:]]*image("\(prom\/prometheus:v[0-9][0-9.]*\)".*/\1/p' "$settings" | head -n 1)
 if [ -z "$image" ]; then
     echo "Cannot find prometheusImage: \"prom/prometheus:vX.Y.Z\" in $settings" >&2
     exit 1
