@@ -2,8 +2,9 @@
  * `npm run check` (scripts/check.ts, scripts/otlp.ts) against a fake running stack on loopback
  * (test/support/fakeStack.ts), plus the proofs that its test data is sent correctly and skews nothing:
  *
- * - the OTLP encoding decodes to the same request as the official OpenTelemetry JS serializer's,
- *   and the gRPC client interoperates with a real gRPC server (@grpc/grpc-js, installed with @pulumi/pulumi);
+ * - the check's requests (built with the OpenTelemetry JS serializers, sent with @grpc/grpc-js)
+ *   decode to what it means to send, and the client's framing and error paths hold against a bare
+ *   HTTP/2 server;
  * - no selector of any dashboard, recording rule or alert (parsed with the real grammars) can match
  *   the check's Prometheus series or Loki stream.
  */
