@@ -10,25 +10,12 @@
  *
  * The logic is a set of exported functions (tested in test/scripts.clientSetup.test.ts); `run()` is the CLI.
  */
-import { randomBytes } from "node:crypto";
-import {
-    chmodSync,
-    closeSync,
-    existsSync,
-    fsyncSync,
-    lstatSync,
-    mkdirSync,
-    openSync,
-    readFileSync,
-    realpathSync,
-    renameSync,
-    statSync,
-    unlinkSync,
-    writeSync,
-} from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { visit } from "jsonc-parser";
+import writeFileAtomic from "write-file-atomic";
 import { CA_FILE_VARIABLE } from "../configs/client";
 import { readStackOutputs } from "./stackOutputs";
 
@@ -183,7 +170,7 @@ export function readRecord(path: string): SetupRecord | undefined {
 /** Writes one of client-setup's own files (the CA, the record) atomically; no backup: nothing of the user's is in it. */
 function writeOwnFile(path: string, text: string, mode = 0o644): void {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    replaceAtomically(path, Buffer.from(text, "utf8"), mode, true);
+    writeFileAtomic.sync(path, text, { mode });
 }
 
 /** The `claudeCodeEnv` output of a deployed stack. */
@@ -205,112 +192,53 @@ export function lineColumn(text: string, offset: number): { line: number; column
 }
 
 /**
- * The first JSONC extension outside strings: a comment (// or /*) or a trailing comma. JSON.parse
- * rejects both; naming them makes the message useful.
+ * What jsonc-parser's scanner finds beyond plain JSON, outside strings: the first comment, the first
+ * trailing comma, and the offset of the first syntax error (the start of the token that breaks it).
  */
-export function findJsoncExtension(text: string): { kind: "comment" | "trailing comma"; offset: number } | undefined {
-    let inString = false;
-    for (let i = 0; i < text.length; i++) {
-        const c = text[i];
-        if (inString) {
-            if (c === "\\") i++;
-            else if (c === '"') inString = false;
-            continue;
-        }
-        if (c === '"') inString = true;
-        else if (c === "/" && (text[i + 1] === "/" || text[i + 1] === "*")) return { kind: "comment", offset: i };
-        else if (c === ",") {
-            let j = i + 1;
-            while (j < text.length && /\s/.test(text[j])) j++;
-            if (text[j] === "}" || text[j] === "]") return { kind: "trailing comma", offset: i };
-        }
-    }
-    return undefined;
+function scanJson(text: string): { comment?: number; trailingComma?: number; error?: number } {
+    const found: { comment?: number; trailingComma?: number; error?: number } = {};
+    let comma: number | undefined;
+    const other = () => {
+        comma = undefined;
+    };
+    const closing = () => {
+        if (comma !== undefined) found.trailingComma ??= comma;
+        comma = undefined;
+    };
+    visit(
+        text,
+        {
+            onComment: (offset) => {
+                found.comment ??= offset;
+            },
+            onSeparator: (character, offset) => {
+                comma = character === "," ? offset : undefined;
+            },
+            onObjectEnd: closing,
+            onArrayEnd: closing,
+            onObjectBegin: other,
+            onArrayBegin: other,
+            onObjectProperty: other,
+            onLiteralValue: other,
+            onError: (_code, offset) => {
+                found.error ??= offset;
+            },
+        },
+        { allowTrailingComma: false, disallowComments: false },
+    );
+    return found;
 }
 
-/**
- * A minimal JSON validator for the position of the first error, used when V8's message carries none
- * (e.g. `Unexpected token 'x', "..." is not valid JSON`).
- */
+/** The first JSONC extension outside strings: a comment (// or /*) or a trailing comma. JSON.parse rejects both; naming them makes the message useful. */
+export function findJsoncExtension(text: string): { kind: "comment" | "trailing comma"; offset: number } | undefined {
+    const { comment, trailingComma } = scanJson(text);
+    if (comment !== undefined && (trailingComma === undefined || comment < trailingComma)) return { kind: "comment", offset: comment };
+    return trailingComma !== undefined ? { kind: "trailing comma", offset: trailingComma } : undefined;
+}
+
+/** Offset of the first JSON syntax error, for when V8's message carries no position (e.g. `Unexpected token 'x', "..." is not valid JSON`). */
 export function jsonErrorOffset(text: string): number | undefined {
-    let i = 0;
-    const ws = () => {
-        while (i < text.length && " \t\n\r".includes(text[i])) i++;
-    };
-    const fail = (): never => {
-        throw i;
-    };
-    const literal = (word: string) => {
-        for (const ch of word) {
-            if (text[i] !== ch) fail();
-            i++;
-        }
-    };
-    const str = () => {
-        if (text[i] !== '"') fail();
-        i++;
-        while (i < text.length && text[i] !== '"') {
-            if (text.charCodeAt(i) < 0x20) fail();
-            if (text[i] === "\\") {
-                i++;
-                if (text[i] === "u") {
-                    if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
-                    i += 4;
-                } else if (!'"\\/bfnrt'.includes(text[i] ?? "x")) fail();
-            }
-            i++;
-        }
-        if (i >= text.length) fail();
-        i++;
-    };
-    const num = () => {
-        const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-        if (!m) fail();
-        i += m![0].length;
-    };
-    const value = (): void => {
-        ws();
-        const c = text[i];
-        if (c === "{") {
-            i++;
-            ws();
-            if (text[i] === "}") return void i++;
-            for (;;) {
-                ws();
-                str();
-                ws();
-                if (text[i] !== ":") fail();
-                i++;
-                value();
-                ws();
-                if (text[i] === ",") i++;
-                else if (text[i] === "}") return void i++;
-                else fail();
-            }
-        } else if (c === "[") {
-            i++;
-            ws();
-            if (text[i] === "]") return void i++;
-            for (;;) {
-                value();
-                ws();
-                if (text[i] === ",") i++;
-                else if (text[i] === "]") return void i++;
-                else fail();
-            }
-        } else if (c === '"') str();
-        else if (c === "t") literal("true");
-        else if (c === "f") literal("false");
-        else if (c === "n") literal("null");
-        else num();
-    };
-    try {
-        value();
-        ws();
-        return i < text.length ? i : undefined;
-    } catch (offset) {
-        return offset as number;
-    }
+    return scanJson(text).error;
 }
 
 /** JSON.parse with an error message carrying "line L, column C" and the kind of JSONC extension, if any. */
@@ -609,34 +537,6 @@ export interface WriteResult {
     target: string;
 }
 
-function writeFileDurably(path: string, data: Buffer, mode: number, exactMode: boolean): void {
-    const fd = openSync(path, "wx", mode);
-    try {
-        let offset = 0;
-        while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
-        if (exactMode) chmodSync(path, mode);
-        fsyncSync(fd);
-    } finally {
-        closeSync(fd);
-    }
-}
-
-/** Writes `data` to a temp file beside `target`, then renames it over `target`; the temp file never stays behind. */
-function replaceAtomically(target: string, data: Buffer, mode: number, exactMode: boolean): void {
-    const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-    try {
-        writeFileDurably(tmp, data, mode, exactMode);
-        renameSync(tmp, target);
-    } catch (e) {
-        try {
-            unlinkSync(tmp);
-        } catch {
-            /* already gone */
-        }
-        throw e;
-    }
-}
-
 /**
  * Writes `text` to the settings file atomically: a backup of the previous bytes first (next to the
  * settings path, same permissions), then a temp file in the target's directory renamed over it.
@@ -665,7 +565,6 @@ export function writeSettingsFile(path: string, text: string, previous: Buffer |
     if (existing !== (previous !== undefined)) {
         throw new SetupError(`${path} was ${existing ? "created" : "removed"} while this command ran; nothing was written. Run it again.`);
     }
-    const dir = dirname(target);
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     let mode = options.secret ? 0o600 : 0o666;
     let exactMode = options.secret;
@@ -678,19 +577,10 @@ export function writeSettingsFile(path: string, text: string, previous: Buffer |
         const base = join(dirname(path), `${basename(path)}.bak-${backupStamp(options.now)}`);
         backup = base;
         for (let n = 1; existsSync(backup); n++) backup = `${base}-${n}`;
-        writeFileDurably(backup, previous, mode & 0o777, true);
+        writeFileAtomic.sync(backup, previous, { mode: mode & 0o777 });
     }
-    replaceAtomically(target, Buffer.from(text, "utf8"), mode, exactMode);
-    try {
-        const dfd = openSync(dir, "r");
-        try {
-            fsyncSync(dfd);
-        } finally {
-            closeSync(dfd);
-        }
-    } catch {
-        /* directories cannot be fsynced everywhere (Windows); the rename is done either way */
-    }
+    // write-file-atomic writes a temp file beside the target, fsyncs it and renames it over; an exact mode is set, else the new file gets 0666 minus umask.
+    writeFileAtomic.sync(target, text, exactMode ? { mode } : {});
     return { created: previous === undefined, backup, mode: statSync(target).mode & 0o7777, target };
 }
 
