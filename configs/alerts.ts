@@ -51,7 +51,7 @@ export interface AlertGroup {
 
 const EXPR = { type: "__expr__", uid: "__expr__" };
 
-interface DataQuery {
+export interface DataQuery {
     /** Variable name in the condition, e.g. "spend". */
     name: string;
     datasource: "prometheus" | "loki";
@@ -60,8 +60,17 @@ interface DataQuery {
     lookbackSeconds: number;
 }
 
-/** The provider takes each query's model as a JSON string; the builders above set every other field. */
-function providerQuery(q: QueryBuilder): AlertQuery {
+/** An instant query of a Grafana-managed rule (alert or recording), with the same model the dashboards' queries have. */
+export function dataQuery(q: DataQuery): QueryBuilder {
+    const data = new QueryBuilder(q.name)
+        .datasourceUid(DATASOURCE_UIDS[q.datasource])
+        .relativeTimeRange({ from: q.lookbackSeconds, to: 0 })
+        .model(query({ refId: q.name, expr: q.datasource === "loki" ? logql(q.expr) : q.expr, instant: true }));
+    return q.datasource === "loki" ? data.queryType("instant") : data;
+}
+
+/** The provider takes each query's model as a JSON string; the builders set every other field. */
+export function providerQuery(q: QueryBuilder): AlertQuery {
     const { model, ...rest } = q.build();
     return { ...(rest as Omit<AlertQuery, "model">), model: JSON.stringify(model) };
 }
@@ -89,12 +98,7 @@ export function rule(args: {
     const datas: QueryBuilder[] = [];
     let math = args.condition;
     for (const q of args.queries) {
-        const ds = DATASOURCE_UIDS[q.datasource];
-        const data = new QueryBuilder(q.name)
-            .datasourceUid(ds)
-            .relativeTimeRange({ from: q.lookbackSeconds, to: 0 })
-            .model(query({ refId: q.name, expr: q.datasource === "loki" ? logql(q.expr) : q.expr, instant: true }));
-        datas.push(q.datasource === "loki" ? data.queryType("instant") : data);
+        datas.push(dataQuery(q));
         const value = `${q.name}_value`;
         datas.push(
             new QueryBuilder(value)

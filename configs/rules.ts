@@ -44,6 +44,7 @@
  * was open at bedtime twice. Its growth counts again from the next minute on. A collector that
  * crashed while Prometheus ran shows `up == 0`, not absence, so its restarted series still count.
  */
+import { type AlertQuery, dataQuery, providerQuery } from "./alerts";
 import { STREAM_START } from "./collector";
 import type { RuleGroup } from "./prometheus";
 import { pipelineSignals } from "./pipeline";
@@ -184,7 +185,7 @@ export function incrementRuleGroups(): RuleGroup[] {
 export interface RecordingRule {
     name: string;
     uid: string;
-    datas: { refId: string; datasourceUid: string; relativeTimeRange: { from: number; to: number }; model: string }[];
+    datas: AlertQuery[];
     record: { metric: string; from: string; targetDatasourceUid: string };
 }
 
@@ -213,14 +214,7 @@ export function grafanaRecordingGroups(s: TeamRecordingSettings): RecordingGroup
                 name: record,
                 // uids are at most 40 characters: the recorded name without its fixed parts.
                 uid: `ccrec-${record.replace(/^claude_code:/, "").replace(/:increase1m$/, "").replace(/:(\w+)_increase1m$/, "-by-$1").replace(/_/g, "-")}`,
-                datas: [
-                    {
-                        refId: "A",
-                        datasourceUid: uid,
-                        relativeTimeRange: { from: lookback, to: 0 },
-                        model: JSON.stringify({ refId: "A", expr, instant: true, range: false, datasource: { type: "prometheus", uid } }),
-                    },
-                ],
+                datas: [providerQuery(dataQuery({ name: "A", datasource: "prometheus", expr, lookbackSeconds: lookback }))],
                 record: { metric: record, from: "A", targetDatasourceUid: uid },
             })),
         },
