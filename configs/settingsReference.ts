@@ -4,10 +4,18 @@
  * docs/configuration.md. `npm run generate` writes them; test/configs.generated.test.ts keeps them current.
  */
 import { type Document, isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { type ConfigValue, SECRETS, SETTINGS } from "./settingsSchema";
+import { z } from "zod";
+import { type ConfigValue, type PulumiTypeMeta, SECRETS, SETTINGS, type SettingSpec } from "./settingsSchema";
 
-/** Pulumi's config type for a default (its project schema knows string, integer, boolean and array). */
-const pulumiType = (value: ConfigValue) => (Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : typeof value);
+/** Pulumi's config type for a setting (its project schema knows string, integer, boolean and array): the schema's own, else its default's. */
+function pulumiType(spec: SettingSpec): string {
+    const declared = (z.globalRegistry.get(spec.schema) as PulumiTypeMeta | undefined)?.pulumiType;
+    if (declared) return declared;
+    return Array.isArray(spec.default) ? "array" : typeof spec.default === "number" ? "integer" : typeof spec.default;
+}
+
+/** A default as Pulumi.yaml must write it for its declared type (the CLI checks a default against its type). */
+const declaredDefault = (spec: SettingSpec) => (pulumiType(spec) === "string" ? String(spec.default) : spec.default);
 
 /** Pulumi.yaml with its `config:` block rebuilt from the declarations; everything else in the file is kept. */
 export function renderPulumiYaml(current: string): string {
@@ -15,7 +23,7 @@ export function renderPulumiYaml(current: string): string {
     const config = Object.fromEntries(
         Object.entries(SETTINGS).map(([key, spec]) => [
             key,
-            { type: pulumiType(spec.default), ...(Array.isArray(spec.default) ? { items: { type: "string" } } : {}), default: spec.default, description: spec.doc },
+            { type: pulumiType(spec), ...(Array.isArray(spec.default) ? { items: { type: "string" } } : {}), default: declaredDefault(spec), description: spec.doc },
         ]),
     );
     const node = doc.createNode(config);

@@ -75,10 +75,21 @@ const whole = (min: number, max: number, what: string) =>
         .refine((v) => /^-?\d+$/.test(v) && Number(v) >= min && Number(v) <= max, says((v) => `"${v}" is not ${what} (a whole number from ${min} to ${max})`))
         .transform(Number);
 
+/** What Pulumi.yaml declares a setting as when its default's own type would be wrong (see settingsReference.ts). */
+export interface PulumiTypeMeta {
+    pulumiType?: "string";
+}
+
+/**
+ * A number that may have a fraction. Pulumi's project schema has integer but no decimal type, and the CLI
+ * rejects `2.5` for an integer before the program runs (ValidateConfigValue in
+ * sdk/go/common/workspace/project.go, pulumi/pulumi v3.276.0), so Pulumi.yaml declares these as strings.
+ */
 const positive = (what: string) =>
     text()
         .refine((v) => v !== "" && Number(v) > 0 && Number.isFinite(Number(v)), says((v) => `"${v}" is not ${what} (a number greater than 0)`))
-        .transform(Number);
+        .transform(Number)
+        .meta({ pulumiType: "string" } satisfies PulumiTypeMeta);
 
 const flag = () =>
     text()

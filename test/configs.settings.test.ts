@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, SECRET_KEYS, SettingsError, isPinnedImage, loadSettings, parseDuration, parseSize } from "../configs/settings";
-import { CONFIG_DEFAULTS, type ConfigValue, rawConfigValue } from "../configs/settingsSchema";
+import { CONFIG_DEFAULTS, type ConfigValue, SETTINGS, rawConfigValue } from "../configs/settingsSchema";
 
 const lookup = (config: Record<string, string>) => (key: string) => config[key];
 
@@ -41,9 +41,10 @@ describe("Pulumi.yaml", () => {
         }
     });
 
-    it("types match the defaults' types", () => {
-        const typeOf = (v: unknown) => (Array.isArray(v) ? "array" : typeof v === "number" ? "integer" : typeof v);
-        for (const [key, value] of Object.entries(CONFIG_DEFAULTS)) expect(declared[key].type, key).toBe(typeOf(value));
+    it("types match the defaults' types, except that a number whose check accepts a fraction is a string (the CLI has no decimal type)", () => {
+        const acceptsFraction = (key: string) => SETTINGS[key as keyof typeof SETTINGS].schema.safeParse("0.5").success;
+        const typeOf = (key: string, v: unknown) => (Array.isArray(v) ? "array" : typeof v === "number" ? (acceptsFraction(key) ? "string" : "integer") : typeof v);
+        for (const [key, value] of Object.entries(CONFIG_DEFAULTS)) expect(declared[key].type, key).toBe(typeOf(key, value));
     });
 
     it("is documented in docs/configuration.md's table with the same defaults", () => {

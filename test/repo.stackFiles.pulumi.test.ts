@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { SECRET_KEYS } from "../configs/settings";
+import { SETTINGS } from "../configs/settingsSchema";
 import { PROJECT, TYPES, runProgram } from "./support/pulumiMocks";
 import { TEST_TLS } from "./support/tls";
 import { PULUMI_BIN, PULUMI_VERSION } from "../harness/tools";
@@ -244,6 +245,28 @@ describe("what users get wrong, and the message each gets", () => {
     it("a list where a string belongs gets the CLI's own message", ({ skip }) => {
         const p = project(skip, "local", withSettings(read("Pulumi.local.yaml"), { privacyMode: ["hash"] }));
         expect(upError(p)).toBe("error: validating stack config: Stack 'local' with configuration key 'privacyMode' must be of type 'string'");
+    });
+
+    // Found by running the CLI, not by reading: once every numeric setting was declared `type: integer`,
+    // and `pulumi config set costSpikeFactor 2.5` stopped preview with "must be of type 'integer'".
+    const DECIMAL = "2.5";
+    const acceptsDecimal = Object.entries(SETTINGS)
+        .filter(([, spec]) => spec.schema.safeParse(DECIMAL).data === Number(DECIMAL))
+        .map(([key]) => key);
+
+    it("a decimal for every setting whose check accepts one passes the CLI and reaches the program", async ({ skip }) => {
+        expect(acceptsDecimal).toEqual(expect.arrayContaining(["costSpikeFactor", "costSpikeMinUsd"]));
+        const p = project(skip, "local", read("Pulumi.local.yaml"));
+        for (const key of acceptsDecimal) expect(p.pulumi(["config", "set", key, DECIMAL, "--stack", "local"]).status, key).toBe(0);
+        expectPastValidation(p, ["preview", "--diff"]);
+        const run = await runWith(p);
+        const spike = run.ofType(TYPES.ruleGroup).flatMap((g) => g.inputs.rules).find((r) => r.name === "Claude Code cost spike");
+        expect(JSON.stringify(spike.datas)).toContain(`$hour_value > ${DECIMAL} * $baseline_value && $hour_value > ${DECIMAL}`);
+    });
+
+    it("no setting is declared to the CLI as an integer while its check accepts a decimal", () => {
+        const declared: Record<string, { type: string }> = parse(read("Pulumi.yaml")).config;
+        expect(acceptsDecimal.filter((key) => declared[key].type === "integer")).toEqual([]);
     });
 
     it("a value the project requires (no default) and the stack lacks is reported missing by the CLI", ({ skip }) => {
