@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
-import { alertGroups } from "../configs/alerts";
+import { ALERT_SETTING_KEYS, alertGroups } from "../configs/alerts";
 import { type CheckTargets, checkTargets } from "../configs/checkTargets";
 import { claudeCodeEnv, claudeCodeSettingsJson, claudeCodeShellExports, otlpEndpoints } from "../configs/client";
 import { COLLECTOR_SETTING_KEYS, collectorDestinations } from "../configs/collector";
@@ -116,7 +116,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
             : new grafana.Provider(`${name}-team-grafana`, { url: grafanaUrl, auth: grafanaAuth, retries: 6 }, { parent: this });
 
         const dashboards = allDashboards(s.teamLabel, s.mode);
-        const alerts = alertGroups({ ...s, grafanaUrl });
+        const alerts = alertGroups({ ...pickSettings(s, ALERT_SETTING_KEYS), grafanaUrl });
         const recordingGroups = this.local ? [] : grafanaRecordingGroups(s);
         const sources = dataSources(s);
         // The recorded series are written back with the metrics data source's auth.

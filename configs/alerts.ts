@@ -19,7 +19,7 @@ import { PIPELINE_PANELS, PIPELINE_UID } from "./dashboards/pipeline";
 import { PRODUCTIVITY_PANELS, PRODUCTIVITY_UID } from "./dashboards/productivity";
 import { eventSignals } from "./events";
 import { pipelineSignals } from "./pipeline";
-import type { Budget, BudgetPeriod, BudgetScope } from "./settings";
+import type { BudgetPeriod, BudgetScope, PlainSettings } from "./settings";
 import { PROMPT_TOKEN_TYPES, recordedIncrease, signals, total } from "./signals";
 import { DATASOURCE_UIDS } from "./topology";
 
@@ -188,20 +188,23 @@ export const SECONDS_LEFT_IN_MONTH = "scalar((days_in_month() - day_of_month()) 
 
 const PERIOD_SECONDS: Record<BudgetPeriod, number> = { daily: 86400, monthly: 31 * 86400 };
 
-export interface AlertSettings {
-    /** The parsed `budgets` setting. */
-    budgets: Budget[];
-    budgetWarningPercent: number;
-    budgetCriticalPercent: number;
-    teamLabel: string;
-    costSpikeFactor: number;
-    costSpikeMinUsd: number;
-    tokenBurnPerHour: number;
-    cacheHitRateMinPercent: number;
-    apiErrorRateMaxPercent: number;
+/** The settings the alert rules read. */
+export const ALERT_SETTING_KEYS = [
+    "budgets",
+    "budgetWarningPercent",
+    "budgetCriticalPercent",
+    "teamLabel",
+    "costSpikeFactor",
+    "costSpikeMinUsd",
+    "tokenBurnPerHour",
+    "cacheHitRateMinPercent",
+    "apiErrorRateMaxPercent",
+] as const;
+
+export type AlertSettings = Pick<PlainSettings, (typeof ALERT_SETTING_KEYS)[number]> & {
     /** Grafana's root URL as the user opens it, for links in notifications. */
     grafanaUrl: string;
-}
+};
 
 const PERIOD_WORD: Record<BudgetPeriod, string> = { daily: "today (UTC)", monthly: "this month (UTC)" };
 
