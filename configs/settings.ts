@@ -137,6 +137,11 @@ function parseSecrets(lookup: ConfigLookup, problems: string[]): Record<SecretKe
     return secrets;
 }
 
+/** The plain settings parsed without stopping: a bad or unset value is its default (for readers such as the policy pack, where the program reports problems). */
+export function plainSettingsOrDefaults(lookup: ConfigLookup): PlainSettings {
+    return parsePlain(lookup, []);
+}
+
 /** The checks that involve more than one setting. */
 function crossProblems(s: StackSettings, now: Date): string[] {
     const problems: string[] = [];

@@ -29,7 +29,7 @@ import {
 } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
 import { KEEP_DATA_LABEL, PUBLISHED_ADDRESS_LABEL, STACK_LABEL } from "../components/docker";
-import { DEFAULTS, isPinnedImage } from "../configs/settings";
+import { type PlainSettings, isPinnedImage, pickSettings, plainSettingsOrDefaults } from "../configs/settings";
 
 /** Resource properties as a policy (or a mock) sees them. */
 export type Props = Record<string, any>;
@@ -158,12 +158,10 @@ function iniTrue(value: string | undefined): boolean {
 // The stack's own settings, as the CLI hands them to the pack
 // ---------------------------------------------------------------------------------------------
 
+/** The stack settings the policies compare the program against. */
+const STACK_VIEW_KEYS = ["bindAddress", "keepDataOnDestroy", "grafanaAnonymousViewer"] as const;
 /** Stack settings a policy compares the program against; absent when the CLI passed no config. */
-export interface StackView {
-    bindAddress: string;
-    keepDataOnDestroy: boolean;
-    grafanaAnonymousViewer: boolean;
-}
+export type StackView = Pick<PlainSettings, (typeof STACK_VIEW_KEYS)[number]>;
 
 /**
  * The stack settings from `PULUMI_CONFIG`, which the CLI sets for a policy pack (engine
@@ -193,12 +191,7 @@ function parseStackView(raw: string, project: string): StackView | undefined {
         const value = plain(config[`${project}:${key}`]);
         return typeof value === "string" ? value.trim() : undefined;
     };
-    const bool = (key: string, fallback: boolean) => (get(key) === "true" ? true : get(key) === "false" ? false : fallback);
-    return {
-        bindAddress: get("bindAddress") || DEFAULTS.bindAddress,
-        keepDataOnDestroy: bool("keepDataOnDestroy", DEFAULTS.keepDataOnDestroy),
-        grafanaAnonymousViewer: bool("grafanaAnonymousViewer", DEFAULTS.grafanaAnonymousViewer),
-    };
+    return pickSettings(plainSettingsOrDefaults(get), STACK_VIEW_KEYS);
 }
 
 // ---------------------------------------------------------------------------------------------
