@@ -543,8 +543,8 @@ class StackCheck {
         const base = this.targets.prometheusUrl;
         if (base === undefined) return undefined;
         return this.once("prometheus rules", async () => {
-                const { o, container } = this;
-                const b = base.replace(/\/+$/, "");
+            const { o, container } = this;
+            const b = base.replace(/\/+$/, "");
             try {
                 const r = await httpGet(`${b}/api/v1/rules?type=record`, {}, o.requestTimeoutMs);
                 if (r.status === 200 && r.json?.status === "success") return r.json.data?.groups ?? [];
