@@ -4,27 +4,22 @@
  * docs/configuration.md. `npm run generate` writes them; test/configs.generated.test.ts keeps them current.
  */
 import { type Document, isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { z } from "zod";
-import { type ConfigValue, type PulumiTypeMeta, SECRETS, SETTINGS, type SettingSpec } from "./settingsSchema";
+import { type ConfigValue, PULUMI_TYPES, SECRETS, SETTINGS, type SettingSpec } from "./settingsSchema";
 
 /** Pulumi's config type for a setting (its project schema knows string, integer, boolean and array): the schema's own, else its default's. */
-function pulumiType(spec: SettingSpec): string {
-    const declared = (z.globalRegistry.get(spec.schema) as PulumiTypeMeta | undefined)?.pulumiType;
-    if (declared) return declared;
-    return Array.isArray(spec.default) ? "array" : typeof spec.default === "number" ? "integer" : typeof spec.default;
-}
-
-/** A default as Pulumi.yaml must write it for its declared type (the CLI checks a default against its type). */
-const declaredDefault = (spec: SettingSpec) => (pulumiType(spec) === "string" ? String(spec.default) : spec.default);
+const pulumiType = (spec: SettingSpec) =>
+    PULUMI_TYPES.get(spec.schema)?.pulumiType ?? (Array.isArray(spec.default) ? "array" : typeof spec.default === "number" ? "integer" : typeof spec.default);
 
 /** Pulumi.yaml with its `config:` block rebuilt from the declarations; everything else in the file is kept. */
 export function renderPulumiYaml(current: string): string {
     const doc: Document = parseDocument(current);
     const config = Object.fromEntries(
-        Object.entries(SETTINGS).map(([key, spec]) => [
-            key,
-            { type: pulumiType(spec), ...(Array.isArray(spec.default) ? { items: { type: "string" } } : {}), default: declaredDefault(spec), description: spec.doc },
-        ]),
+        Object.entries(SETTINGS).map(([key, spec]) => {
+            const type = pulumiType(spec);
+            // The CLI checks a default against its declared type, so a string-typed number is written as a string.
+            const value = type === "string" ? String(spec.default) : spec.default;
+            return [key, { type, ...(type === "array" ? { items: { type: "string" } } : {}), default: value, description: spec.doc }];
+        }),
     );
     const node = doc.createNode(config);
     for (const pair of node.items) {

@@ -75,10 +75,8 @@ const whole = (min: number, max: number, what: string) =>
         .refine((v) => /^-?\d+$/.test(v) && Number(v) >= min && Number(v) <= max, says((v) => `"${v}" is not ${what} (a whole number from ${min} to ${max})`))
         .transform(Number);
 
-/** What Pulumi.yaml declares a setting as when its default's own type would be wrong (see settingsReference.ts). */
-export interface PulumiTypeMeta {
-    pulumiType?: "string";
-}
+/** The Pulumi.yaml type of a schema whose default's own type would be wrong (read by settingsReference.ts). */
+export const PULUMI_TYPES = z.registry<{ pulumiType: "string" }>();
 
 /**
  * A number that may have a fraction. Pulumi's project schema has integer but no decimal type, and the CLI
@@ -89,7 +87,7 @@ const positive = (what: string) =>
     text()
         .refine((v) => v !== "" && Number(v) > 0 && Number.isFinite(Number(v)), says((v) => `"${v}" is not ${what} (a number greater than 0)`))
         .transform(Number)
-        .meta({ pulumiType: "string" } satisfies PulumiTypeMeta);
+        .register(PULUMI_TYPES, { pulumiType: "string" });
 
 const flag = () =>
     text()
