@@ -25,6 +25,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import semver from "semver";
 import { type CheckTargets, parseTargets } from "../configs/checkTargets";
 import { ADMIN_PASSWORD_NOT_APPLIED } from "../configs/grafana";
 import { CLAUDE_CODE_SCRAPE_JOB } from "../configs/prometheus";
@@ -141,13 +142,10 @@ export interface HopResult {
     fix?: string;
 }
 
-/** Whether a Grafana version ("12.3.2", "13.0.1+security-01", "12.4.0-pre") is older than `minimum`; unreadable versions are not. */
+/** Whether a Grafana version ("12.3.2", "13.0.1+security-01", "12.4.0-pre") is older than `minimum`, by its release numbers; unreadable versions are not. */
 export function olderThan(version: string, minimum: string): boolean {
-    const parts = (v: string) => (/^(\d+)\.(\d+)\.(\d+)/.exec(v) ?? []).slice(1).map(Number);
-    const [have, need] = [parts(version), parts(minimum)];
-    if (have.length !== 3) return false;
-    for (let i = 0; i < 3; i++) if (have[i] !== need[i]) return have[i] < need[i];
-    return false;
+    const release = semver.coerce(version);
+    return release !== null && semver.lt(release, minimum);
 }
 
 const pass = (hop: string, detail: string): HopResult => ({ hop, status: "PASS", detail });

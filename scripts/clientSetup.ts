@@ -16,6 +16,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { visit } from "jsonc-parser";
 import writeFileAtomic from "write-file-atomic";
+import { z } from "zod";
 import { CA_FILE_VARIABLE } from "../configs/client";
 import { readStackOutputs } from "./stackOutputs";
 
@@ -140,12 +141,13 @@ export function caFromStackOutputs(outputs: Record<string, unknown>, stack: stri
 }
 
 /** What client-setup wrote, kept beside the settings so --remove can take exactly that out, also after the stack is gone. */
-export interface SetupRecord {
+const SetupRecord = z.object({
     /** The env entries written, with the values written. */
-    env: Record<string, string>;
+    env: z.record(z.string(), z.string()),
     /** The CA file written, and its text, when the stack has a private CA. */
-    ca?: { file: string; pem: string };
-}
+    ca: z.object({ file: z.string(), pem: z.string() }).optional(),
+});
+export type SetupRecord = z.infer<typeof SetupRecord>;
 
 export function recordLocation(settingsPath: string): string {
     return join(dirname(settingsPath), "claude-code-monitoring.client-setup.json");
@@ -160,11 +162,9 @@ export function readRecord(path: string): SetupRecord | undefined {
     } catch (e) {
         throw new SetupError(`${path} is not valid JSON (${(e as Error).message}); it is client-setup's record of what it wrote. Remove the entries by hand, then delete the file.`);
     }
-    const record = parsed as SetupRecord;
-    const envOk = typeof record?.env === "object" && record.env !== null && Object.values(record.env).every((v) => typeof v === "string");
-    const caOk = record?.ca === undefined || (typeof record.ca.file === "string" && typeof record.ca.pem === "string");
-    if (!envOk || !caOk) throw new SetupError(`${path} is not a client-setup record ({"env": {...}, "ca": {...}}); remove the entries by hand, then delete the file.`);
-    return record;
+    const record = SetupRecord.safeParse(parsed);
+    if (!record.success) throw new SetupError(`${path} is not a client-setup record ({"env": {...}, "ca": {...}}); remove the entries by hand, then delete the file.`);
+    return record.data;
 }
 
 /** Writes one of client-setup's own files (the CA, the record) atomically; no backup: nothing of the user's is in it. */

@@ -328,6 +328,11 @@ describe("refusing malformed files (exit 1, file untouched)", () => {
         expectRefused('{\n  "model": opus\n}\n', /Unexpected token 'o' at line 2, column 12/);
     });
 
+    it("an error inside a token at the character V8 names, not at the token's start", () => {
+        // jsonc-parser's scanner places this at the key's opening quote (column 3); V8 at the escaped "o" (column 6).
+        expectRefused('{\n  "m\\odel": "opus"\n}\n', /Bad escaped character at line 2, column 6/);
+    });
+
     it("a truncated file", () => {
         expectRefused('{\n  "env": {\n', /Expected property name or '}' at line 3, column 1/);
         expectRefused('{\n  "env":', /Unexpected end of JSON input at line 2, column 9/);
