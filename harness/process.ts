@@ -5,15 +5,30 @@
 import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 
+/** A free loopback port. */
 export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as { port: number }).port;
-            srv.close(() => resolve(port));
-        });
-        srv.on("error", reject);
-    });
+    return (await freePorts(1))[0];
+}
+
+/**
+ * `count` distinct free loopback ports: all are held open until every one is chosen, since a port
+ * just closed may be handed out again at once (two collector endpoints on one port failed CI).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+    const servers = Array.from({ length: count }, () => createServer());
+    try {
+        return await Promise.all(
+            servers.map(
+                (srv) =>
+                    new Promise<number>((resolve, reject) => {
+                        srv.on("error", reject);
+                        srv.listen(0, "127.0.0.1", () => resolve((srv.address() as { port: number }).port));
+                    }),
+            ),
+        );
+    } finally {
+        await Promise.all(servers.map((srv) => new Promise((resolve) => (srv.listening ? srv.close(resolve) : resolve(undefined)))));
+    }
 }
 
 /** Polls `url`/-/ready until it answers; fails with the server's log if it exits or times out. */

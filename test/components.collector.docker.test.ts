@@ -18,7 +18,7 @@ import { COLLECTOR_CONFIG_PATH } from "../configs/collector";
 import { captures } from "./support/liveStack";
 import { collectorConfigOf, collectorEnvOf, findCollector, MISSING_COLLECTOR, OTELCOL_VERSION } from "./support/collector";
 import { sendGrpc } from "./support/otlpSend";
-import { freePort } from "../harness/process";
+import { freePorts } from "../harness/process";
 import { type ProgramRun, TYPES, runProgram, unwrapSecrets } from "./support/pulumiMocks";
 import { TEST_TLS, TLS_SECRETS, TLS_SETTINGS } from "./support/tls";
 import { COLLECTOR_PORTS } from "../configs/topology";
@@ -56,8 +56,7 @@ describe.skipIf(!!missing)("the collector container on a real Docker engine", ()
 
         program = await runProgram({ bindAddress: "127.0.0.1", collectorToken: "docker-test-token-0123456789", ...TLS_SETTINGS }, ["collectorToken", ...TLS_SECRETS]);
         const declared = program.one(TYPES.container, "-collector-container").inputs;
-        ports.otlpGrpc = await freePort();
-        ports.health = await freePort();
+        [ports.otlpGrpc, ports.health] = await freePorts(2);
         const env = Object.entries(collectorEnvOf(program)).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
         const command: string[] = unwrapSecrets(declared.command);
         const created = docker([

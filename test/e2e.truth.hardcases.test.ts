@@ -8,14 +8,14 @@
  * The TTL is shortened to 30 s so the test can wait past it (withSeriesTtl); everything else is the
  * program's config.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INCREMENT_QUERY_OFFSET, monitoringWasDown } from "../configs/rules";
+import { beforeAll, describe, expect, it } from "vitest";
+import { INCREMENT_QUERY_OFFSET } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { signals } from "../configs/signals";
-import { CollectorProcess, collectorConfigOf, forTestHost, withSeriesTtl } from "./support/collector";
-import { LivePrometheus, LogsSink, asProcess, captures, exportedCost, liveTools, splitAtFirstCost, truthOf, twoProcesses } from "./support/liveStack";
+import { withSeriesTtl } from "./support/collector";
+import { type LivePrometheus, asProcess, captures, exportedCost, liveTools, splitAtFirstCost, truthOf, startLocalPipeline, twoProcesses } from "./support/liveStack";
+import { stopAfterAll } from "./support/stopAfterAll";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
-import { runProgram } from "./support/pulumiMocks";
 
 const TTL_MS = 30000;
 const SCRAPE_MS = parseDuration(DEFAULTS.scrapeInterval)!;
@@ -27,25 +27,18 @@ const DELTA = "s03-long-session-delta";
 const CUMULATIVE = "s04-long-session-cumulative";
 
 describe.skipIf(missing)("live: a session idle past the series TTL, and two processes on one session id", () => {
-    let collector: CollectorProcess;
     let prometheus: LivePrometheus;
-    let sink: LogsSink;
     let sentAt = 0;
+    const started = stopAfterAll();
     const metrics = (scenario: string) => captures(scenario).filter((c) => c.signal === "metrics");
     const idle = splitAtFirstCost(asProcess(metrics(DELTA), "idle-past-ttl", 0));
     const twoDelta = twoProcesses(metrics(DELTA), "two-delta");
     const twoCumulative = twoProcesses(metrics(CUMULATIVE), "two-cumulative");
 
     beforeAll(async () => {
-        const program = await runProgram({});
-        sink = new LogsSink();
-        await sink.start();
-        const { yaml, ports } = await forTestHost(withSeriesTtl(collectorConfigOf(program), `${TTL_MS / 1000}s`), { logsUrl: sink.url });
-        collector = new CollectorProcess(collectorBin, yaml, ports);
-        await collector.start();
-        prometheus = LivePrometheus.forProgram(prometheusBin, program, ports);
-        await prometheus.start();
-        await prometheus.waitUntilEmpty(monitoringWasDown(), 180000);
+        const pipeline = await startLocalPipeline({ collectorBin, prometheusBin }, started, (yaml) => withSeriesTtl(yaml, `${TTL_MS / 1000}s`));
+        const { ports } = pipeline;
+        prometheus = pipeline.prometheus;
         const grpc = (c: { body: unknown }) => sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, "metrics", c.body);
         const http = (c: { body: unknown }) => sendHttp(`http://127.0.0.1:${ports.otlpHttp}`, "metrics", c.body);
         for (const c of idle.before) await grpc(c);
@@ -57,13 +50,6 @@ describe.skipIf(missing)("live: a session idle past the series TTL, and two proc
         sentAt = Date.now();
         await prometheus.waitForEvaluationAfter(sentAt + SCRAPE_MS + parseDuration(INCREMENT_QUERY_OFFSET)! + 1000, 180000);
     }, 480000);
-
-    afterAll(async () => {
-        await collector?.stop();
-        collector?.cleanup();
-        await prometheus?.stop();
-        await sink?.stop();
-    });
 
     const sessionCost = async (session: string) => {
         const range = `${Math.ceil((Date.now() - sentAt) / 1000) + 900}s`;

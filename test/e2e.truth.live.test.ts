@@ -6,15 +6,14 @@
  * dashboard queries then equal the sum of cost_usd and tokens in the captures' api_request events.
  * Only listen addresses and the Loki endpoint are rewritten for this host (test/support/collector.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLAUDE_CODE_SCRAPE_JOB } from "../configs/prometheus";
-import { INCREMENT_QUERY_OFFSET, monitoringWasDown } from "../configs/rules";
+import { INCREMENT_QUERY_OFFSET } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { signals } from "../configs/signals";
-import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
-import { LivePrometheus, LogsSink, captures, liveTools, truthOf } from "./support/liveStack";
+import { type LocalPipeline, captures, liveTools, startLocalPipeline, truthOf } from "./support/liveStack";
+import { stopAfterAll } from "./support/stopAfterAll";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
-import { runProgram } from "./support/pulumiMocks";
 import { scenarioNames } from "../harness/otlp";
 import { generatedQueries, interpolate, variableAsPromQL } from "../harness/queries";
 import { COLLECTOR_SELF_JOB } from "../configs/collector";
@@ -25,27 +24,15 @@ const TOLERANCE = 1e-9;
 const { collectorBin, prometheusBin, missing } = liveTools("live truth");
 
 describe.skipIf(missing)("live: real captures → real collector → real Prometheus → dashboard queries", () => {
-    let collector: CollectorProcess;
-    let prometheus: LivePrometheus;
-    let sink: LogsSink;
+    let pipeline: LocalPipeline;
     let sentAt = 0;
     const want = truthOf(scenarioNames());
     const scenarios = scenarioNames();
+    const started = stopAfterAll();
 
     beforeAll(async () => {
-        const program = await runProgram({});
-        sink = new LogsSink();
-        await sink.start();
-        const generated = collectorConfigOf(program);
-        const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
-        collector = new CollectorProcess(collectorBin, yaml, ports);
-        await collector.start();
-        prometheus = LivePrometheus.forProgram(prometheusBin, program, ports);
-        await prometheus.start();
-        // As on a running stack: the increment rules count a series' first value only once
-        // Prometheus has scraped the collector's own metrics for a while (configs/rules.ts,
-        // "monitoring was down"), so data is sent once that holds, not in Prometheus' first minute.
-        await prometheus.waitUntilEmpty(monitoringWasDown(), 180000);
+        pipeline = await startLocalPipeline({ collectorBin, prometheusBin }, started);
+        const { ports, prometheus } = pipeline;
         // Half the sessions over gRPC (the stack's default client protocol), half over HTTP.
         for (const [i, scenario] of scenarios.entries()) {
             for (const { signal, body } of captures(scenario)) {
@@ -62,16 +49,9 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
         await new Promise((r) => setTimeout(r, 60000 - (Date.now() % 60000) + 1000));
     }, 420000);
 
-    afterAll(async () => {
-        await collector?.stop();
-        collector?.cleanup();
-        await prometheus?.stop();
-        await sink?.stop();
-    });
-
     const range = () => `${Math.ceil((Date.now() - sentAt) / 1000) + 600}s`;
     const scalar = async (expr: string) => {
-        const rows = await prometheus.query(expr);
+        const rows = await pipeline.prometheus.query(expr);
         expect(rows, expr).toHaveLength(1);
         return rows[0].value;
     };
@@ -96,7 +76,7 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
     });
 
     it("Prometheus scraped the exporter and the collector's own metrics", async () => {
-        const up = await prometheus.query(`up{job=~"${CLAUDE_CODE_SCRAPE_JOB}|${COLLECTOR_SELF_JOB}"}`);
+        const up = await pipeline.prometheus.query(`up{job=~"${CLAUDE_CODE_SCRAPE_JOB}|${COLLECTOR_SELF_JOB}"}`);
         expect(up.map((r) => [r.metric.job, r.value]).sort()).toEqual([
             [CLAUDE_CODE_SCRAPE_JOB, 1],
             [COLLECTOR_SELF_JOB, 1],
@@ -104,7 +84,7 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
     });
 
     it("events reach the logs endpoint: every api_request of every capture", () => {
-        const all = Buffer.concat(sink.bodies).toString("latin1");
+        const all = Buffer.concat(pipeline.sink.bodies).toString("latin1");
         expect(all.split("claude_code.api_request").length - 1).toBe(want.requests);
     });
 
@@ -113,7 +93,7 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
         it.each(queries.map((g) => [g.source, g] as const))("%s", async (_source, g) => {
             const expr = interpolate(variableAsPromQL(g.expr), Math.ceil((Date.now() - sentAt) / 1000) + 600, 60);
             // Time-series panels as Grafana asks for them: a range query with 1-minute buckets.
-            const rows = g.instant ? await prometheus.query(expr) : await prometheus.queryRange(expr, sentAt - 600000, Date.now(), 60);
+            const rows = g.instant ? await pipeline.prometheus.query(expr) : await pipeline.prometheus.queryRange(expr, sentAt - 600000, Date.now(), 60);
             // Claude Code panels and the pipeline dashboard's collector panels read what the real
             // collector produced. Left out: the team-mode recording rules (they read only the last
             // minute), lines of code, commits and pull requests (rare in the captures), Loki's and
@@ -127,6 +107,6 @@ describe.skipIf(missing)("live: real captures → real collector → real Promet
     });
 
     it("the collector logged no warning or error at start-up or while running (no deprecated component or key)", () => {
-        expect(collector.warnings()).toEqual([]);
+        expect(pipeline.collector.warnings()).toEqual([]);
     });
 });

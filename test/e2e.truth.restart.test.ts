@@ -4,14 +4,14 @@
  * of both sessions is sent. The real Prometheus keeps scraping and evaluating the program's rules
  * throughout; the recorded totals are then compared with the sessions' api_request events.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INCREMENT_QUERY_OFFSET, monitoringWasDown } from "../configs/rules";
+import { beforeAll, describe, expect, it } from "vitest";
+import { INCREMENT_QUERY_OFFSET } from "../configs/rules";
 import { DEFAULTS, parseDuration } from "../configs/settings";
 import { signals } from "../configs/signals";
-import { CollectorProcess, collectorConfigOf, forTestHost } from "./support/collector";
-import { LivePrometheus, LogsSink, captures, exportedCost, liveTools, sessionIdOf, splitAtFirstCost, truthOf } from "./support/liveStack";
+import type { CollectorProcess } from "./support/collector";
+import { type LivePrometheus, captures, exportedCost, liveTools, sessionIdOf, splitAtFirstCost, startLocalPipeline, truthOf } from "./support/liveStack";
+import { stopAfterAll } from "./support/stopAfterAll";
 import { sendGrpc, sendHttp } from "./support/otlpSend";
-import { runProgram } from "./support/pulumiMocks";
 
 const SCRAPE_MS = parseDuration(DEFAULTS.scrapeInterval)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,49 +23,29 @@ const split = (scenario: string) => splitAtFirstCost(captures(scenario));
 
 describe.skipIf(missing)("live: the collector killed and restarted inside a delta and a cumulative session", () => {
     let prometheus: LivePrometheus;
-    let sink: LogsSink;
     const collectors: CollectorProcess[] = [];
     let sentAt = 0;
     const sessions = { delta: "s03-long-session-delta", cumulative: "s04-long-session-cumulative" } as const;
+    const started = stopAfterAll();
 
     beforeAll(async () => {
-        const program = await runProgram({});
-        sink = new LogsSink();
-        await sink.start();
-        const generated = collectorConfigOf(program);
-        const { yaml, ports } = await forTestHost(generated, { logsUrl: sink.url });
-        const start = async () => {
-            const c = new CollectorProcess(collectorBin, yaml, ports);
-            collectors.push(c);
-            await c.start();
-            return c;
-        };
-        const first = await start();
-        prometheus = LivePrometheus.forProgram(prometheusBin, program, ports);
-        await prometheus.start();
-        await prometheus.waitUntilEmpty(monitoringWasDown(), 180000);
+        const pipeline = await startLocalPipeline({ collectorBin, prometheusBin }, started);
+        const { ports } = pipeline;
+        prometheus = pipeline.prometheus;
+        collectors.push(pipeline.collector);
         // gRPC for the delta client (the stack's default), HTTP for the cumulative one.
         const send = (kind: keyof typeof sessions, c: { signal: "metrics" | "logs"; body: unknown }) =>
             kind === "delta" ? sendGrpc(`127.0.0.1:${ports.otlpGrpc}`, c.signal, c.body) : sendHttp(`http://127.0.0.1:${ports.otlpHttp}`, c.signal, c.body);
         for (const kind of ["delta", "cumulative"] as const) for (const c of split(sessions[kind]).before) await send(kind, c);
         // Scraped at least once before the kill, then down for more than one scrape.
         await sleep(2 * SCRAPE_MS);
-        await first.kill();
+        await pipeline.collector.kill();
         await sleep(2 * SCRAPE_MS);
-        await start();
+        collectors.push(await pipeline.startCollector());
         for (const kind of ["delta", "cumulative"] as const) for (const c of split(sessions[kind]).after) await send(kind, c);
         sentAt = Date.now();
         await prometheus.waitForEvaluationAfter(sentAt + SCRAPE_MS + parseDuration(INCREMENT_QUERY_OFFSET)! + 1000, 180000);
     }, 480000);
-
-    afterAll(async () => {
-        for (const c of collectors) {
-            await c.stop();
-            c.cleanup();
-        }
-        await prometheus?.stop();
-        await sink?.stop();
-    });
 
     const range = () => `${Math.ceil((Date.now() - sentAt) / 1000) + 900}s`;
     const sessionCost = async (scenario: string) => {

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { freePort, stopProcess } from "../../harness/process";
+import { freePorts, stopProcess } from "../../harness/process";
 import { type ProgramRun, TYPES, unwrapSecrets } from "./pulumiMocks";
 
 const ROOT = join(__dirname, "..", "..");
@@ -80,7 +80,8 @@ export interface Destinations {
 
 /** The program's collector config with listen addresses on free loopback ports and pushes to local receivers. */
 export async function forTestHost(configYaml: string, destinations: Destinations): Promise<{ yaml: string; ports: TestHostPorts }> {
-    const ports: TestHostPorts = { otlpGrpc: await freePort(), otlpHttp: await freePort(), health: await freePort(), exporter: await freePort(), selfMetrics: await freePort() };
+    const [otlpGrpc, otlpHttp, health, exporter, selfMetrics] = await freePorts(5);
+    const ports: TestHostPorts = { otlpGrpc, otlpHttp, health, exporter, selfMetrics };
     const c = parse(configYaml);
     const at = (port: number) => `127.0.0.1:${port}`;
     c.extensions.health_check.endpoint = at(ports.health);

@@ -12,10 +12,12 @@ import { gunzipSync } from "node:zlib";
 import { parse, stringify } from "yaml";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR, type RuleGroup, buildRuleFiles } from "../../configs/prometheus";
 import { FIXTURES_DIR, groundTruth, loadScenario, parseMetricsRequest } from "../../harness/otlp";
-import { MISSING_COLLECTOR, findCollector } from "./collector";
+import { CollectorProcess, MISSING_COLLECTOR, type TestHostPorts, collectorConfigOf, findCollector, forTestHost } from "./collector";
 import type { Signal } from "./otlpSend";
 import { freePort, stopProcess, waitUntilReady } from "../../harness/process";
-import { type ProgramRun, TYPES } from "./pulumiMocks";
+import { type ProgramRun, TYPES, runProgram } from "./pulumiMocks";
+import type { Started } from "./stopAfterAll";
+import { monitoringWasDown } from "../../configs/rules";
 import { BUILD_HINT, PROMETHEUS_VERSION, findTool } from "../../harness/tools";
 import { COLLECTOR_PORTS } from "../../configs/topology";
 
@@ -226,3 +228,42 @@ export class LivePrometheus {
     }
 }
 
+
+/** The local stack's data path on real processes, as startLocalPipeline started it. */
+export interface LocalPipeline {
+    ports: TestHostPorts;
+    sink: LogsSink;
+    /** The first collector. */
+    collector: CollectorProcess;
+    /** Another collector with the same config and ports, for after the first is stopped or killed. */
+    startCollector(): Promise<CollectorProcess>;
+    prometheus: LivePrometheus;
+}
+
+/**
+ * The default program's collector (its config rewritten by `adjust`, e.g. withSeriesTtl, and moved
+ * to this host), a stand-in for Loki, and the program's Prometheus, each handed to `started` (a
+ * file's stopAfterAll) as it starts. Resolves once the increment rules count new series (the
+ * collector's own metrics seen over the whole previous-value window, configs/rules.ts "monitoring
+ * was down"), as on a running stack: data sent earlier would fall in Prometheus' first minutes.
+ */
+export async function startLocalPipeline(
+    bins: { collectorBin: string; prometheusBin: string },
+    started: <T extends Started>(s: T) => T,
+    adjust: (collectorYaml: string) => string = (yaml) => yaml,
+): Promise<LocalPipeline> {
+    const program = await runProgram({});
+    const sink = started(new LogsSink());
+    await sink.start();
+    const { yaml, ports } = await forTestHost(adjust(collectorConfigOf(program)), { logsUrl: sink.url });
+    const startCollector = async () => {
+        const collector = started(new CollectorProcess(bins.collectorBin, yaml, ports));
+        await collector.start();
+        return collector;
+    };
+    const collector = await startCollector();
+    const prometheus = started(LivePrometheus.forProgram(bins.prometheusBin, program, ports));
+    await prometheus.start();
+    await prometheus.waitUntilEmpty(monitoringWasDown(), 180000);
+    return { ports, sink, collector, startCollector, prometheus };
+}
